@@ -41,7 +41,7 @@ const out = join(RESULTS_DIR, 'layers');
 try {
   const prep = dft('prepare', '--input', source, '--tokenizer', model, '--out', tmp);
   const limit = arg('--limit', '100');
-  const run = dft('layers', '--model', model, '--data', tmp, '--langs', 'zh,en', '--limit', limit, '--out', out, '--backend', arg('--backend', 'wasm'));
+  const run = dft('layers', '--model', model, '--data', tmp, '--languages', 'zh,en', '--limit', limit, '--out', out, '--backend', arg('--backend', 'wasm'));
   process.stdout.write(run.stdout);
   process.stderr.write(run.stderr.split('\n').filter((l) => !/rows$/.test(l)).join('\n'));
   const report = JSON.parse(readFileSync(join(out, 'layers.json'), 'utf8'));

@@ -4,7 +4,9 @@ import { layersCommand } from './commands/layers.js';
 import { prepareCommand } from './commands/prepare.js';
 import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
+import { createRequire } from 'node:module';
 import { helpText, parseCommandLine, UsageError, type Command } from './command.js';
+import { didYouMean } from './did-you-mean.js';
 
 export const COMMANDS: Command[] = [prepareCommand, trainCommand, evalCommand, layersCommand, generateCommand, scoreCommand];
 
@@ -13,7 +15,8 @@ function overview(): string {
   return [
     'dft: Deep Supervision Fine-Tuning of multilingual LLMs in TypeScript',
     '',
-    'usage: dft <command> [options]    (dft <command> --help for its options and examples)',
+    'usage: dft <command> [options]    (dft help <command> or dft <command> --help: its options and examples)',
+    '       dft --version',
     '',
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -21,20 +24,38 @@ function overview(): string {
   ].join('\n');
 }
 
+/** The version of this package (@dft/cli), read from its package.json (one level above src/ and dist/). */
+export function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
+function unknownCommand(name: string): number {
+  process.stderr.write(`dft: unknown command "${name}"${didYouMean(name, COMMANDS.map((c) => c.name))}\n\n${overview()}`);
+  return 2;
+}
+
 /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 usage error). Never throws. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    process.stdout.write(`dft ${cliVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    const topic = COMMANDS.find((c) => c.name === rest[0]);
+    if (!topic) return unknownCommand(rest[0]);
+    process.stdout.write(helpText(topic));
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview());
     return name ? 0 : 2;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
-    process.stderr.write(`dft: unknown command "${name}"\n\n${overview()}`);
-    return 2;
-  }
+  if (!cmd) return unknownCommand(name);
   try {
-    const { values, positionals } = parseCommandLine(cmd, rest);
+    const { values, positionals, warnings } = parseCommandLine(cmd, rest);
+    for (const w of warnings) process.stderr.write(`dft ${cmd.name}: warning: ${w}\n`);
     if (values.help) {
       process.stdout.write(helpText(cmd));
       return 0;

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { BACKEND_ORDER } from '@dft/core';
+import { didYouMean } from './did-you-mean.js';
 
 /** A wrong command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
@@ -9,6 +11,10 @@ export interface OptionSpec {
   /** Repeatable string option (collected into an array). */
   multiple?: boolean;
   short?: string;
+  /** The values it accepts (anything else is a usage error with a did-you-mean). */
+  choices?: readonly string[];
+  /** Earlier names of this option: still accepted, with a deprecation warning. */
+  deprecatedNames?: string[];
 }
 
 /** One `dft` sub-command: its help text and how it runs. Returns the process exit code. */
@@ -18,32 +24,90 @@ export interface Command {
   usage: string;
   options: Record<string, OptionSpec>;
   examples: string[];
+  /** Where an unknown flag is a known name from elsewhere (e.g. HF's `--learning_rate`): what to use instead. */
+  unknownFlagHint?(name: string): string | undefined;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-/** Shared by every command that loads a model. */
-export const BACKEND_OPTION: OptionSpec = { type: 'string', description: 'compute backend: tensorflow | wasm | cpu (default: first available; env DFT_BACKEND)' };
+/** Shared by every command that loads a model; the choices are the backend registry's, in its default order. */
+export const BACKEND_OPTION: OptionSpec = {
+  type: 'string',
+  description: `compute backend: ${BACKEND_ORDER.join(' | ')} (default: the first available in this order; env DFT_BACKEND)`,
+  choices: BACKEND_ORDER,
+};
+
+const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'show this help', short: 'h' };
+
+function allOptions(cmd: Command): Record<string, OptionSpec> {
+  return { ...cmd.options, help: HELP_OPTION };
+}
 
 export function helpText(cmd: Command): string {
-  const opts = Object.entries({ ...cmd.options, help: { type: 'boolean', description: 'show this help' } as OptionSpec });
-  const width = Math.max(...opts.map(([n, o]) => n.length + (o.type === 'string' ? 8 : 0)));
-  const lines = opts.map(([n, o]) => `  --${(n + (o.type === 'string' ? ' <value>' : '')).padEnd(width + 2)} ${o.description}`);
+  const opts = Object.entries(allOptions(cmd));
+  const flag = (n: string, o: OptionSpec) => `${o.short ? `-${o.short}, ` : ''}--${n}${o.type === 'string' ? ' <value>' : ''}`;
+  const width = Math.max(...opts.map(([n, o]) => flag(n, o).length));
+  const lines = opts.map(([n, o]) => {
+    const old = o.deprecatedNames?.length ? ` (formerly ${o.deprecatedNames.map((d) => `--${d}`).join(', ')})` : '';
+    return `  ${flag(n, o).padEnd(width)}   ${o.description}${old}`;
+  });
   return [`dft ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:', ...lines, '', 'examples:', ...cmd.examples.map((e) => `  ${e}`), ''].join('\n');
 }
 
-/** Parses `argv` against the command's options (strict: unknown flags are usage errors). */
-export function parseCommandLine(cmd: Command, argv: string[]) {
+export interface ParsedCommandLine {
+  values: Record<string, unknown>;
+  positionals: string[];
+  /** Deprecated flag names that were used (the command still ran with the new name). */
+  warnings: string[];
+}
+
+/**
+ * Parses `argv` against the command's options. Strict: an unknown flag is a usage error naming the closest known
+ * one; a deprecated name is rewritten to the current one with a warning; a value outside `choices` is an error.
+ */
+export function parseCommandLine(cmd: Command, argv: string[]): ParsedCommandLine {
+  const specs = allOptions(cmd);
+  const renamed = new Map<string, string>();
+  for (const [n, o] of Object.entries(specs)) for (const old of o.deprecatedNames ?? []) renamed.set(old, n);
+  const warnings: string[] = [];
+  const args: string[] = [];
+  let takesValue = false;
+  let rest = false;
+  for (const arg of argv) {
+    const flag: RegExpExecArray | null = !takesValue && !rest ? /^--([^=]+)(=[\s\S]*)?$/.exec(arg) : null;
+    takesValue = false;
+    if (arg === '--') rest = true;
+    if (!flag) {
+      args.push(arg);
+      continue;
+    }
+    const given: string = flag[1];
+    const inline: string | undefined = flag[2];
+    const name: string = renamed.get(given) ?? given;
+    if (name !== given) warnings.push(`--${given} is deprecated; use --${name}`);
+    if (!Object.hasOwn(specs, name)) {
+      const hint = cmd.unknownFlagHint?.(given);
+      throw new UsageError(`Unknown option '--${given}'${hint ? ` (${hint})` : didYouMean(given, Object.keys(specs), (c) => `--${c}`)}`);
+    }
+    takesValue = specs[name].type === 'string' && inline === undefined;
+    args.push(`--${name}${inline ?? ''}`);
+  }
   const options = Object.fromEntries(
-    Object.entries({ ...cmd.options, help: { type: 'boolean', description: '' } as OptionSpec }).map(([n, o]) => [
-      n,
-      { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) },
-    ]),
+    Object.entries(specs).map(([n, o]) => [n, { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) }]),
   );
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
+  for (const [n, o] of Object.entries(specs)) {
+    const v = parsed.values[n];
+    if (!o.choices || v === undefined || v === '') continue;
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (!o.choices.includes(x as string)) throw new UsageError(`--${n} must be one of ${o.choices.join(', ')}, got "${x}"${didYouMean(String(x), o.choices)}`);
+    }
+  }
+  return { values: parsed.values, positionals: parsed.positionals, warnings };
 }
 
 export function stringOpt(values: Record<string, unknown>, name: string, required: true): string;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, selectBackend, type LogRow } from '@dft/core';
-import type { ResultRow } from '@dft/eval';
+import { resultsMarkdown, type ResultRow } from '@dft/eval';
 import { dft, EVAL_DATA, readJson, readJsonLines, SLICE, stepDirs, tempDir, TINY_LLAMA, writeShortRecords } from './test-utils/cli-harness.js';
 
 /*
@@ -169,6 +169,8 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
       expect(x.value).toBeLessThanOrEqual(100);
     }
     expect(readFileSync(join(out, 'eval-dft-feature-step-2.md'), 'utf8')).toContain('| dft-feature-step-2 | xcopa | zh | acc |');
+    // The run ends with the evaluation table, as dft eval prints it (on a pipe: inside the last JSON line).
+    expect(JSON.parse(r.out.trim().split('\n').at(-1)!)).toEqual({ event: 'results', rows, markdown: resultsMarkdown(rows) });
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Final evaluation</h2>');
     expect(html).toContain('<td>xquad</td><td>zh</td><td>f1</td>');

@@ -26,12 +26,12 @@ export const evalCommand: Command = {
   options: {
     model: { type: 'string', description: 'Hugging Face model directory' },
     tasks: { type: 'string', description: 'comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu (no language = its default languages)' },
-    langs: { type: 'string', description: 'languages for tasks named without one (comma-separated)' },
+    languages: { type: 'string', description: 'languages for tasks named without one (comma-separated)', deprecatedNames: ['langs'] },
     limit: { type: 'string', description: 'examples per task: a count, or a fraction in (0, 1)' },
     seed: { type: 'string', description: 'with --limit: a seeded random subset instead of the first examples' },
-    'batch-size': { type: 'string', description: 'examples per forward pass / prompts decoded together (default 8)' },
-    'max-gen-tokens': { type: 'string', description: 'most tokens per generated answer (default 64)' },
-    'data-dir': { type: 'string', description: 'folder with the upstream sets (default ../shared/data/eval or $DFT_EVAL_DATA)' },
+    'micro-batch': { type: 'string', description: 'examples per forward pass / prompts decoded together (default 8)', deprecatedNames: ['batch-size'] },
+    'max-new-tokens': { type: 'string', description: 'most tokens per generated answer (default 64)', deprecatedNames: ['max-gen-tokens'] },
+    'eval-data-dir': { type: 'string', description: 'folder with the upstream sets (default ../shared/data/eval or $DFT_EVAL_DATA)', deprecatedNames: ['data-dir'] },
     data: { type: 'string', multiple: true, description: 'file or folder for one task: task[:lang]=path (repeatable)' },
     out: { type: 'string', description: 'write eval-<model>.json / .md (and predictions) here' },
     'write-predictions': { type: 'boolean', description: 'also write per-example predictions (JSONL) into --out' },
@@ -47,7 +47,7 @@ export const evalCommand: Command = {
   ],
   async run(values) {
     const tasksArg = stringOpt(values, 'tasks', true);
-    const dataOpts = { dataDir: stringOpt(values, 'data-dir'), paths: dataPaths(values.data as string[] | undefined) };
+    const dataOpts = { dataDir: stringOpt(values, 'eval-data-dir'), paths: dataPaths(values.data as string[] | undefined) };
     const out = stringOpt(values, 'out');
     const predictions = stringOpt(values, 'predictions');
     if (predictions) {
@@ -63,11 +63,11 @@ export const evalCommand: Command = {
     // Every option is read before the model is loaded, so a usage error costs no load.
     const options = {
       tasks: tasksArg.split(',').map((t) => t.trim()).filter(Boolean),
-      langs: stringOpt(values, 'langs')?.split(','),
+      langs: stringOpt(values, 'languages')?.split(','),
       limit: numberOpt(values, 'limit'),
       seed: numberOpt(values, 'seed'),
-      batchSize: numberOpt(values, 'batch-size'),
-      maxGenTokens: numberOpt(values, 'max-gen-tokens'),
+      batchSize: numberOpt(values, 'micro-batch'),
+      maxGenTokens: numberOpt(values, 'max-new-tokens'),
       modelName: name,
       predictionsDir: values['write-predictions'] && out ? out : undefined,
       onProgress: (p: EvalProgress) => {

@@ -20,7 +20,7 @@ describe('dft generate', () => {
   const prompts = ['Once upon a time', 'def add(a, b):'];
 
   it('greedy --json output is the core generate() of the encoded prompts, token for token', async () => {
-    const r = await dft('generate', '--model', TINY_LLAMA, '--prompt', prompts[0], '--prompt', prompts[1], '--max-tokens', '6', '--json');
+    const r = await dft('generate', '--model', TINY_LLAMA, '--prompt', prompts[0], '--prompt', prompts[1], '--max-new-tokens', '6', '--json');
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.out) as Generated[];
     const tok = tiny.tokenizer!;
@@ -36,7 +36,7 @@ describe('dft generate', () => {
   });
 
   it('prints the continuation as text without --json', async () => {
-    const r = await dft('generate', '--model', TINY_LLAMA, '--prompt', prompts[0], '--max-tokens', '4');
+    const r = await dft('generate', '--model', TINY_LLAMA, '--prompt', prompts[0], '--max-new-tokens', '4');
     expect(r.code).toBe(0);
     const tok = tiny.tokenizer!;
     const want = generate(tiny.model, [tok.encode(prompts[0])], { maxNewTokens: 4, tokenizer: tok });
@@ -47,9 +47,9 @@ describe('dft generate', () => {
     const noPrompt = await dft('generate', '--model', TINY_LLAMA);
     expect(noPrompt.code).toBe(2);
     expect(noPrompt.err).toMatch(/--prompt is required/);
-    const badNumber = await dft('generate', '--model', TINY_LLAMA, '--prompt', 'x', '--max-tokens', 'many');
+    const badNumber = await dft('generate', '--model', TINY_LLAMA, '--prompt', 'x', '--max-new-tokens', 'many');
     expect(badNumber.code).toBe(2);
-    expect(badNumber.err).toMatch(/--max-tokens must be a number, got "many"/);
+    expect(badNumber.err).toMatch(/--max-new-tokens must be a number, got "many"/);
   });
 
   it('a model folder that does not exist exits 1 naming it', async () => {

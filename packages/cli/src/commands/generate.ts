@@ -4,11 +4,11 @@ import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'generate text from a prompt with a model directory (greedy or sampled, KV cache)',
-  usage: 'dft generate --model <dir> --prompt <text> [--max-tokens N] [--temperature T] [--top-p P] [--stop S]',
+  usage: 'dft generate --model <dir> --prompt <text> [--max-new-tokens N] [--temperature T] [--top-p P] [--stop S]',
   options: {
     model: { type: 'string', description: 'Hugging Face model directory (config.json, safetensors, tokenizer.json)' },
     prompt: { type: 'string', description: 'prompt text (repeat for a batch)', multiple: true },
-    'max-tokens': { type: 'string', description: 'most new tokens (default 64)' },
+    'max-new-tokens': { type: 'string', description: 'most new tokens (default 64)', deprecatedNames: ['max-tokens'] },
     temperature: { type: 'string', description: '0 = greedy (default); > 0 samples' },
     'top-p': { type: 'string', description: 'nucleus sampling mass (default 1)' },
     'top-k': { type: 'string', description: 'keep the k most likely tokens (default 0 = all)' },
@@ -18,7 +18,7 @@ export const generateCommand: Command = {
     backend: BACKEND_OPTION,
   },
   examples: [
-    'dft generate --model fixtures/models/tiny-llama --prompt "Once upon a time" --max-tokens 20',
+    'dft generate --model fixtures/models/tiny-llama --prompt "Once upon a time" --max-new-tokens 20',
     'dft generate --model out/final --prompt "三原色是什么？" --temperature 0.7 --top-p 0.9 --seed 1 --json',
   ],
   async run(values) {
@@ -27,7 +27,7 @@ export const generateCommand: Command = {
     if (prompts.length === 0) throw new UsageError('--prompt is required');
     // Options are read before the model is loaded, so a usage error costs no load.
     const options = {
-      maxNewTokens: numberOpt(values, 'max-tokens') ?? 64,
+      maxNewTokens: numberOpt(values, 'max-new-tokens') ?? 64,
       temperature: numberOpt(values, 'temperature') ?? 0,
       topP: numberOpt(values, 'top-p') ?? 1,
       topK: numberOpt(values, 'top-k') ?? 0,

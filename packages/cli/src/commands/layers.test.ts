@@ -37,7 +37,7 @@ describe('dft layers', () => {
 
   it('writes JSON + HTML for the prepared en–zh slice; the curves are the library analysis of the first rows', async () => {
     const out = join(tmp, 'run1');
-    const r = await dft('layers', '--model', TINY, '--data', data, '--langs', 'zh,en', '--limit', '6', '--out', out, '--backend', 'wasm', '--json');
+    const r = await dft('layers', '--model', TINY, '--data', data, '--languages', 'zh,en', '--limit', '6', '--out', out, '--backend', 'wasm', '--json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as LayersReport;
     expect(JSON.parse(readFileSync(join(out, 'layers.json'), 'utf8'))).toEqual(report);
@@ -128,7 +128,7 @@ describe('dft layers', () => {
     const failing: [string[], RegExp][] = [
       [['--data', join(tmp, 'missing.arrow')], /missing\.arrow: not found \(expected a prepared \.arrow file/],
       [['--data', tmp], /a folder without dataset\.json, not one written by dft prepare/],
-      [['--data', data, '--langs', 'ar'], /no rows in language "ar" \(the data has zh\)/],
+      [['--data', data, '--languages', 'ar'], /no rows in language "ar" \(the data has zh\)/],
       [['--data', SOURCE], /alpaca-en-zh-300\.json: not an Arrow IPC file/],
     ];
     for (const [args, msg] of failing) {

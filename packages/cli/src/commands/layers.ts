@@ -120,17 +120,17 @@ const screenshotHeight = (models: number) => 520 + 470 * models;
 export const layersCommand: Command = {
   name: 'layers',
   summary: 'per-layer logit-lens entropy and cross-lingual alignment; suggests lcLayer / etLayer',
-  usage: 'dft layers --model <dir> --data <prepared.arrow|dir> [--langs zh,en] [--limit N] [--compare <dir>] [--out dir] [--json]',
+  usage: 'dft layers --model <dir> --data <prepared.arrow|dir> [--languages zh,en] [--limit N] [--compare <dir>] [--out dir] [--json]',
   options: {
     model: { type: 'string', description: 'Hugging Face model directory' },
     data: { type: 'string', description: 'prepared split (.arrow) or folder written by dft prepare (reads train.arrow)' },
-    langs: { type: 'string', description: 'languages to report, comma-separated; en = the English side (default: every language of the data, and en)' },
+    languages: { type: 'string', description: 'languages to report, comma-separated; en = the English side (default: every language of the data, and en)', deprecatedNames: ['langs'] },
     limit: { type: 'string', description: `rows per target language (default ${DEFAULT_LAYERS_LIMIT})` },
     compare: { type: 'string', description: 'second model directory (e.g. after DFT): its curves are drawn next to the first' },
     out: { type: 'string', description: 'folder for layers.json, layers.html, layers.png (default layers-<model name>)' },
     pool: { type: 'string', description: 'alignment pooling: mean over the query tokens (default) | last prompt token' },
     positions: { type: 'string', description: 'entropy averaged over: query tokens (default) | prompt (every prompt token)' },
-    'batch-size': { type: 'string', description: 'prompts per forward pass (default 4)' },
+    'micro-batch': { type: 'string', description: 'prompts per forward pass (default 4)', deprecatedNames: ['batch-size'] },
     smooth: { type: 'string', description: 'drop rule: running-median window in layers, odd (default 3)' },
     'min-gap': { type: 'string', description: 'drop rule: least layers between the two drops (default round(L/8), at least 1)' },
     'rel-drop': { type: 'string', description: "drop rule: least drop as a fraction of the curve's range (default 0.1)" },
@@ -142,7 +142,7 @@ export const layersCommand: Command = {
     backend: BACKEND_OPTION,
   },
   examples: [
-    'dft layers --model models/llama2-7b --data data/zh/train.arrow --langs zh,en --limit 200',
+    'dft layers --model models/llama2-7b --data data/zh/train.arrow --languages zh,en --limit 200',
     'dft layers --model models/llama2-7b --compare out/dft-logits/final --data data/zh --out layers-before-after',
     'dft layers --model fixtures/models/tiny-llama --data /tmp/x --limit 20 --no-png --json',
   ],
@@ -150,10 +150,10 @@ export const layersCommand: Command = {
     const modelDir = stringOpt(values, 'model', true);
     const dataArg = stringOpt(values, 'data', true);
     const compareDir = stringOpt(values, 'compare');
-    const langs = stringOpt(values, 'langs')?.split(',').map((l) => l.trim()).filter(Boolean);
-    if (langs && langs.length === 0) throw new UsageError('--langs names no language');
+    const langs = stringOpt(values, 'languages')?.split(',').map((l) => l.trim()).filter(Boolean);
+    if (langs && langs.length === 0) throw new UsageError('--languages names no language');
     const limit = intOpt(values, 'limit', 1) ?? DEFAULT_LAYERS_LIMIT;
-    const batchSize = intOpt(values, 'batch-size', 1);
+    const batchSize = intOpt(values, 'micro-batch', 1);
     const seed = intOpt(values, 'seed', 0) ?? 0;
     const pool = choiceOpt<Pool>(values, 'pool', ['mean', 'last']);
     const positions = choiceOpt<EntropyPositions>(values, 'positions', ['query', 'prompt']);

@@ -1,5 +1,7 @@
+import { resultsMarkdown } from '@dft/eval';
 import { BACKEND_OPTION, stringOpt, type Command, type OptionSpec } from '../command.js';
 import { readConfigFile, resolveConfig } from '../train/config.js';
+import { settingForHfName } from '../train/hf-training-args.js';
 import { Progress } from '../train/progress.js';
 import { runTrainJob } from '../train/train-job.js';
 
@@ -20,20 +22,25 @@ const OVERRIDES: Record<string, string> = {
   'micro-batch': 'examples per forward pass (default 8)',
   schedule: 'cosine | linear | constant',
   'warmup-ratio': 'fraction of steps of linear warmup (default 0.03)',
+  'warmup-steps': 'steps of linear warmup (wins over --warmup-ratio)',
   'weight-decay': 'AdamW decoupled weight decay (default 0)',
+  'adam-beta1': 'AdamW beta1 (default 0.9)',
+  'adam-beta2': 'AdamW beta2 (default 0.999)',
+  'adam-epsilon': 'AdamW epsilon (default 1e-8)',
   'max-grad-norm': 'global-norm clipping (default 1; 0 = off)',
   'max-length': 'max tokens per sequence when preparing raw data (default 512)',
+  languages: 'languages to keep when preparing raw parallel data (comma-separated; default all)',
   'max-steps': 'stop after this many optimizer steps',
   seed: 'seed of initialisation and data order (default 42)',
   out: 'output directory (checkpoints, log.jsonl, report.html, results)',
   'save-every': 'checkpoint every N steps (default: only at the end)',
   'keep-last': 'checkpoints to keep (default 2)',
   'resume-from': 'a checkpoint directory, or "latest" (the newest under --out)',
-  freeze: 'comma-separated HF-name patterns of frozen parameters (e.g. "model.embed_tokens.*")',
+  freeze: 'comma-separated HF-name patterns of frozen parameters (e.g. "model.embed_tokens.*"; "" clears the config\'s list)',
   'eval-every': 'evaluate --eval-tasks every N steps (with --eval-limit)',
-  'eval-tasks': 'tasks evaluated during training, e.g. xcopa:zh',
+  'eval-tasks': 'tasks evaluated during training, e.g. xcopa:zh ("" clears the config\'s list)',
   'eval-limit': 'examples per task for --eval-every (default 50)',
-  'final-eval-tasks': 'tasks evaluated after training, e.g. xcopa:zh,xquad:zh',
+  'final-eval-tasks': 'tasks evaluated after training, e.g. xcopa:zh,xquad:zh ("" clears the config\'s list)',
   'final-eval-limit': 'examples per task for the final evaluation',
   'eval-data-dir': 'folder with the evaluation sets (default ../shared/data/eval)',
   dtype: 'stored dtype of checkpoints: float32 | float16 | bfloat16',
@@ -42,7 +49,21 @@ const OVERRIDES: Record<string, string> = {
   parallel: 'auto | threads (cpu/wasm, shared memory) | processes (one per GPU); auto picks by backend',
 };
 
-const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const camel = (k: string) => k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** List settings: an empty flag value (`--final-eval-tasks ""`) clears the list a config file set. */
+const LIST_FLAGS = new Set(['eval-tasks', 'final-eval-tasks', 'freeze', 'languages']);
+
+/** `--learning_rate` (an HF TrainingArguments name) → the flag that sets the same thing here. */
+function hfFlagHint(flag: string): string | undefined {
+  const name = flag.replace(/-/g, '_');
+  const setting = settingForHfName(name);
+  if (setting === undefined) return undefined;
+  if (name === 'per_device_train_batch_size') return 'HF\'s per_device_train_batch_size × workers is --micro-batch here';
+  if (name === 'gradient_accumulation_steps') return 'HF\'s gradient_accumulation_steps × --micro-batch is --global-batch here';
+  return `HF's ${name} is --${kebab(setting)} here; config files accept "${name}" too`;
+}
 
 export const trainCommand: Command = {
   name: 'train',
@@ -63,12 +84,14 @@ export const trainCommand: Command = {
     'dft train --config examples/dft-zh.json --preset paper --max-steps 100 --print-config',
     'dft train --config examples/dft-zh.json --workers 2',
   ],
+  unknownFlagHint: hfFlagHint,
   async run(values) {
     const layers: Record<string, unknown>[] = [];
     const file = stringOpt(values, 'config');
     if (file) layers.push(readConfigFile(file));
     const flags: Record<string, unknown> = {};
     for (const k of [...Object.keys(OVERRIDES), 'backend']) {
+      if (values[k] === '' && LIST_FLAGS.has(k)) flags[camel(k)] = [];
       const v = stringOpt(values, k);
       if (v === undefined) continue;
       flags[camel(k)] = k === 'data' && v.includes(',') ? v.split(',') : v;
@@ -90,6 +113,7 @@ export const trainCommand: Command = {
       ...(r.results ? [`results:    ${r.results.json}`, `            ${r.results.markdown}`] : []),
     ];
     for (const l of lines) progress.message(l);
+    if (r.resultRows.length) progress.table(resultsMarkdown(r.resultRows), r.resultRows);
     return 0;
   },
 };

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { BACKEND_ORDER, type BackendName } from '@dft/core';
 import { DFT_METHODS, type DftMethod } from '@dft/losses';
 import { UsageError } from '../command.js';
+import { didYouMean } from '../did-you-mean.js';
+import { fromHfNames, hfBatchSizes, HF_SETTING_NAMES } from './hf-training-args.js';
 
 /** A `dft train` run, as written in a config file and overridden by flags. */
 export interface TrainConfig {
@@ -27,7 +30,12 @@ export interface TrainConfig {
   microBatch: number;
   schedule: 'cosine' | 'linear' | 'constant';
   warmupRatio: number;
+  /** Warmup in optimizer steps; when set it wins over warmupRatio. */
+  warmupSteps?: number;
   weightDecay: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEpsilon: number;
   maxGradNorm: number;
   maxLength: number;
   maxSteps?: number;
@@ -50,7 +58,7 @@ export interface TrainConfig {
   finalEvalLimit?: number;
   evalDataDir?: string;
   evalData?: Record<string, string>;
-  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  backend?: BackendName;
   /** Data-parallel replicas; each runs microBatch / workers examples per forward pass (parallel-train.ts). */
   workers: number;
   /** How replicas run: worker threads (cpu/wasm), one process per GPU (tensorflow), or auto (by backend). */
@@ -70,6 +78,9 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   schedule: 'cosine',
   warmupRatio: 0.03,
   weightDecay: 0,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
   maxGradNorm: 1,
   maxLength: 512,
   seed: 42,
@@ -130,7 +141,7 @@ export function readConfigFile(path: string): Raw {
   const base = dirname(resolve(path));
   const rel = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
   const out = { ...(raw as Raw) };
-  for (const key of ['model', 'out', 'resumeFrom', 'evalDataDir'] as const) {
+  for (const key of ['model', 'out', 'resumeFrom', 'evalDataDir', 'output_dir', 'resume_from_checkpoint'] as const) {
     if (out[key] !== undefined && out[key] !== 'latest') out[key] = rel(out[key]);
   }
   if (out.data !== undefined) out.data = Array.isArray(out.data) ? out.data.map(rel) : rel(out.data);
@@ -140,7 +151,7 @@ export function readConfigFile(path: string): Raw {
   return out;
 }
 
-const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'weightDecay', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalLimit', 'finalEvalLimit', 'workers'] as const;
+const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalLimit', 'finalEvalLimit', 'workers'] as const;
 
 /**
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
@@ -160,21 +171,35 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     throw new UsageError(`${at('preset')}: unknown preset ${JSON.stringify(preset)} (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   const merged: Raw = { ...DEFAULTS, ...(preset ? PRESETS[preset as string] : {}) };
+  // Which layer last set each batch size, and whether under HF's name (per device / accumulation steps).
+  type BatchSource = { hf: boolean; value: unknown; where: string };
+  let microFrom: BatchSource | undefined;
+  let globalFrom: BatchSource | undefined;
   layers.forEach((layer, i) => {
-    for (const [k, v] of Object.entries(layer)) {
+    const { settings, batch } = fromHfNames(layer, names[i]);
+    for (const [k, v] of Object.entries(settings)) {
       if (k === 'preset' || v === undefined) continue;
       merged[k] = v;
       origin.set(k, names[i]);
     }
+    if (settings.microBatch !== undefined) microFrom = { hf: false, value: settings.microBatch, where: names[i] };
+    if (batch.perDevice !== undefined) microFrom = { hf: true, value: batch.perDevice, where: names[i] };
+    if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
+    if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend']);
-  for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"`);
+  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend']);
+  for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
     if (v === undefined) continue;
     const n = typeof v === 'string' ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${at(k)}: "${k}" must be a number, got ${JSON.stringify(v)}`);
     merged[k] = n;
+  }
+  const hfBatch = hfBatchSizes(microFrom, globalFrom, Number(merged.workers), merged.microBatch);
+  for (const [k, v] of Object.entries(hfBatch)) {
+    merged[k] = v;
+    origin.set(k, (k === 'microBatch' ? microFrom : globalFrom ?? microFrom)!.where);
   }
   for (const k of ['lcLayer', 'etLayer'] as const) {
     const v = merged[k];
@@ -214,7 +239,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   oneOf(c.pool, ['mean', 'last'], 'pool', at('pool'));
   oneOf(c.schedule, ['cosine', 'linear', 'constant'], 'schedule', at('schedule'));
   oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
-  if (c.backend !== undefined) oneOf(c.backend, ['tensorflow', 'wasm', 'cpu'], 'backend', at('backend'));
+  if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
   oneOf(c.parallel, ['auto', 'threads', 'processes'], 'parallel', at('parallel'));
   for (const k of ['globalBatch', 'microBatch', 'epochs', 'keepLast', 'maxLength', 'workers'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new UsageError(`${at(k)}: "${k}" must be a positive integer, got ${c[k]}`);
@@ -224,12 +249,16 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     const v = c[k];
     if (v !== undefined && !(v > 0 && (v < 1 || Number.isInteger(v)))) throw new UsageError(`${at(k)}: "${k}" must be a count or a fraction in (0, 1), got ${v}`);
   }
-  for (const k of ['saveEvery', 'evalEvery', 'seed'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new UsageError(`${at(k)}: "${k}" must be an integer ≥ 0, got ${c[k]}`);
+  for (const k of ['saveEvery', 'evalEvery', 'seed', 'warmupSteps'] as const) {
+    if (c[k] !== undefined && (!Number.isInteger(c[k]) || c[k]! < 0)) throw new UsageError(`${at(k)}: "${k}" must be an integer ≥ 0, got ${c[k]}`);
   }
   for (const k of ['lambdaLc', 'lambdaEt', 'weightDecay', 'maxGradNorm'] as const) {
     if (c[k] < 0) throw new UsageError(`${at(k)}: "${k}" must be ≥ 0, got ${c[k]}`);
   }
+  for (const k of ['adamBeta1', 'adamBeta2'] as const) {
+    if (!(c[k] >= 0 && c[k] < 1)) throw new UsageError(`${at(k)}: "${k}" must be in [0, 1), got ${c[k]}`);
+  }
+  if (!(c.adamEpsilon > 0)) throw new UsageError(`${at('adamEpsilon')}: "adamEpsilon" must be > 0, got ${c.adamEpsilon}`);
   if (!(c.lr > 0)) throw new UsageError(`${at('lr')}: "lr" must be > 0, got ${c.lr}`);
   if (!(c.warmupRatio >= 0 && c.warmupRatio <= 1)) throw new UsageError(`${at('warmupRatio')}: "warmupRatio" must be in [0, 1], got ${c.warmupRatio}`);
   if (c.globalBatch % c.microBatch !== 0) throw new UsageError(`${at(origin.has('microBatch') && !origin.has('globalBatch') ? 'microBatch' : 'globalBatch')}: globalBatch ${c.globalBatch} is not a multiple of microBatch ${c.microBatch}`);

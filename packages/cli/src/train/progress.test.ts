@@ -57,4 +57,15 @@ describe('Progress', () => {
     p.step({ ...row, step: 60, elapsedS: 520 }, 50, 500);
     expect(err[0]).toMatch(/ETA 1m20s$/);
   });
+
+  it('the final evaluation table: Markdown on stdout on a TTY, one JSON line (rows and the same Markdown) on a pipe', () => {
+    const { out, err } = capture();
+    const rows = [{ task: 'xcopa', lang: 'zh', metric: 'acc', value: 50 }];
+    const markdown = '| model | task |\n|---|---|\n';
+    new Progress(1, true).table(markdown, rows);
+    new Progress(1, false).table(markdown, rows);
+    expect(out[0]).toBe(markdown);
+    expect(JSON.parse(out[1])).toEqual({ event: 'results', rows, markdown });
+    expect(err).toEqual([]);
+  });
 });

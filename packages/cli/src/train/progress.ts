@@ -44,6 +44,12 @@ export class Progress {
     else process.stdout.write(JSON.stringify({ event: 'info', message: text }) + '\n');
   }
 
+  /** The final evaluation: its Markdown table on stdout (as `dft eval` prints it), or one JSON line off a TTY. */
+  table(markdown: string, rows: unknown[]): void {
+    if (this.tty) process.stdout.write(markdown);
+    else process.stdout.write(JSON.stringify({ event: 'results', rows, markdown }) + '\n');
+  }
+
   end(): void {
     if (this.tty && this.open) process.stderr.write('\n');
     this.open = false;

@@ -163,9 +163,12 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
       {
         lr: c.lr,
         schedule: c.schedule,
-        warmupSteps: Math.ceil(c.warmupRatio * totalSteps),
+        warmupSteps: c.warmupSteps ?? Math.ceil(c.warmupRatio * totalSteps),
         totalSteps,
         weightDecay: c.weightDecay,
+        beta1: c.adamBeta1,
+        beta2: c.adamBeta2,
+        eps: c.adamEpsilon,
         maxGradNorm: c.maxGradNorm,
         freeze: c.freeze,
       },
