@@ -1,14 +1,8 @@
+import { parseRope, type RopeSettings } from './rope-config.js';
+
 /** Architectures this package runs, by HF `model_type`. */
 export type ModelType = 'llama' | 'gemma2';
 export type Activation = 'silu' | 'gelu_pytorch_tanh';
-
-/** Llama-3.1 style frequency-dependent RoPE rescaling (`rope_scaling.rope_type = "llama3"`). */
-export interface Llama3RopeScaling {
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositionEmbeddings: number;
-}
 
 /** A decoder-only model's hyper-parameters, read from HF `config.json`. */
 export interface ModelConfig {
@@ -21,8 +15,8 @@ export interface ModelConfig {
   numKvHeads: number;
   headDim: number;
   rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling: Llama3RopeScaling | null;
+  /** RoPE type and parameters, from either the transformers-4 or the transformers-5 layout. */
+  rope: RopeSettings;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
   activation: Activation;
@@ -65,18 +59,25 @@ function optionalId(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-function parseRopeScaling(raw: Json, where: string): Llama3RopeScaling | null {
-  const rs = raw.rope_scaling as Json | null | undefined;
-  if (rs === undefined || rs === null) return null;
-  const type = rs.rope_type ?? rs.type;
-  if (type === 'default') return null;
-  if (type !== 'llama3') throw new Error(`${where}: rope_scaling type "${String(type)}" is not supported (supported: llama3)`);
-  return {
-    factor: num(rs, 'factor', `${where} rope_scaling`),
-    lowFreqFactor: num(rs, 'low_freq_factor', `${where} rope_scaling`),
-    highFreqFactor: num(rs, 'high_freq_factor', `${where} rope_scaling`),
-    originalMaxPositionEmbeddings: num(rs, 'original_max_position_embeddings', `${where} rope_scaling`),
-  };
+/** Attention layouts of HF `layer_types`; `attention` is transformers' legacy name of `full_attention`. */
+const ATTENTION_LAYER_TYPES = ['full_attention', 'sliding_attention', 'attention'];
+
+/**
+ * Per layer: true where it slides. Gemma-2 without `layer_types` (transformers < 4.53) slides on even layers, as
+ * transformers fills it in; LLaMA has no sliding window, so only full attention is accepted there.
+ */
+function parseLayerTypes(raw: Json, numLayers: number, gemma: boolean, where: string): boolean[] {
+  const types = raw.layer_types;
+  if (types === undefined || types === null) return Array.from({ length: numLayers }, (_, i) => gemma && i % 2 === 0);
+  if (!Array.isArray(types)) throw new Error(`${where}: "layer_types" must be a list, got ${JSON.stringify(types)}`);
+  if (types.length !== numLayers) throw new Error(`${where}: layer_types has ${types.length} entries for ${numLayers} layers`);
+  return types.map((t, i) => {
+    const allowed = gemma ? ATTENTION_LAYER_TYPES : ['full_attention', 'attention'];
+    if (typeof t !== 'string' || !allowed.includes(t)) {
+      throw new Error(`${where}: "layer_types[${i}]" ${JSON.stringify(t)} is not supported (supported: ${allowed.join(', ')})`);
+    }
+    return t === 'sliding_attention';
+  });
 }
 
 /** LLaMA-family `model_type`s that share LlamaForCausalLM's computation. */
@@ -108,17 +109,12 @@ export function parseConfig(raw: Json, where = 'config.json'): ModelConfig {
   if (!activation) throw new Error(`${where}: hidden activation "${act}" is not supported (silu, gelu_pytorch_tanh)`);
   const eos = raw.eos_token_id;
   const eosTokenIds = Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : [];
-  const slidingWindow = gemma ? positiveInt(raw, 'sliding_window', where, 4096) : null;
-  let slidingLayers: boolean[];
-  if (Array.isArray(raw.layer_types)) {
-    if (raw.layer_types.length !== numLayers) {
-      throw new Error(`${where}: layer_types has ${raw.layer_types.length} entries for ${numLayers} layers`);
-    }
-    slidingLayers = raw.layer_types.map((t) => t === 'sliding_attention');
-  } else {
-    // Gemma-2 before `layer_types`: even-indexed layers slide.
-    slidingLayers = Array.from({ length: numLayers }, (_, i) => gemma && i % 2 === 0);
+  const slidingWindow = gemma && raw.sliding_window !== null ? positiveInt(raw, 'sliding_window', where, 4096) : null;
+  const slidingLayers = parseLayerTypes(raw, numLayers, gemma, where);
+  if (gemma && raw.use_bidirectional_attention === true) {
+    throw new Error(`${where}: "use_bidirectional_attention" is not supported (Gemma-2 decoders attend causally)`);
   }
+  const maxPositionEmbeddings = positiveInt(raw, 'max_position_embeddings', where, 2048);
   const softcap = (key: string) => (gemma && typeof raw[key] === 'number' ? (raw[key] as number) : null);
   return {
     modelType: gemma ? 'gemma2' : 'llama',
@@ -130,9 +126,8 @@ export function parseConfig(raw: Json, where = 'config.json'): ModelConfig {
     numKvHeads,
     headDim,
     rmsNormEps: num(raw, 'rms_norm_eps', where, 1e-6),
-    ropeTheta: num(raw, 'rope_theta', where, 10000),
-    ropeScaling: parseRopeScaling(raw, where),
-    maxPositionEmbeddings: positiveInt(raw, 'max_position_embeddings', where, 2048),
+    rope: parseRope(raw, maxPositionEmbeddings, ATTENTION_LAYER_TYPES, where),
+    maxPositionEmbeddings,
     tieWordEmbeddings: typeof raw.tie_word_embeddings === 'boolean' ? raw.tie_word_embeddings : gemma,
     activation,
     bosTokenId: optionalId(raw.bos_token_id),

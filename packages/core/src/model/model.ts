@@ -39,7 +39,7 @@ export class CausalLM implements HookedCausalLM {
   constructor(config: ModelConfig, params: Map<string, tf.Variable>) {
     this.config = config;
     this.params = params;
-    this.invFreq = inverseFrequencies(config);
+    this.invFreq = inverseFrequencies(config.rope, config.headDim);
     for (const spec of parameterSpecs(config)) {
       const p = params.get(spec.name);
       if (!p) throw new Error(`model: parameter ${spec.name} is missing`);
@@ -144,10 +144,19 @@ export class CausalLM implements HookedCausalLM {
 
   private passContext(mask: Int32Array, batch: number, time: number, width: number, cache?: KVCache): PassContext {
     const c = this.config;
-    const { cos, sin } = ropeTables(this.invFreq, positionIds(mask, batch, width, time), batch, time);
+    const positions = positionIds(mask, batch, width, time);
+    const { cos, sin } = ropeTables(this.frequenciesFor(positions), positions, batch, time);
     const sliding = c.slidingLayers.some(Boolean) ? attentionBias(mask, batch, width, time, c.slidingWindow) : null;
     const full = c.slidingLayers.every(Boolean) ? sliding! : attentionBias(mask, batch, width, time, null);
     return { batch, time, width, cos, sin, fullBias: full, slidingBias: sliding, cache };
+  }
+
+  /** Dynamic NTK rescales once a pass reaches beyond `max_position_embeddings`; every other type is fixed. */
+  private frequenciesFor(positions: Int32Array): Float32Array {
+    const rope = this.config.rope;
+    if (rope.type !== 'dynamic') return this.invFreq;
+    const seqLen = positions.reduce((m, p) => Math.max(m, p), 0) + 1;
+    return seqLen > rope.maxPositionEmbeddings ? inverseFrequencies(rope, this.config.headDim, seqLen) : this.invFreq;
   }
 
   private embed(ids: tf.Tensor2D): tf.Tensor3D {

@@ -1,19 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from './config.js';
+import type { Llama3Rope, RopeSettings } from './rope-config.js';
+
+/** Default inverse frequencies `1 / θ^(2i/d)`, rounded to float32 as transformers computes them. */
+function baseFrequencies(theta: number, headDim: number): Float32Array {
+  const half = headDim / 2;
+  const inv = new Float32Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(theta, Math.fround((2 * i) / headDim));
+  return inv;
+}
 
 /**
- * Inverse frequencies `1 / θ^(2i/d)` in float32, as HF computes them, with Llama-3.1 rescaling when configured
- * (low frequencies divided by `factor`, high kept, a smooth blend between).
+ * Inverse frequencies of a pass whose longest row reaches `seqLen` positions (only dynamic NTK depends on it), as
+ * transformers' RoPE initialisers compute them for `default`, `linear`, `dynamic` and `llama3`.
+ * Dynamic NTK is decided per pass from that pass's positions, as a freshly loaded transformers model does;
+ * transformers additionally keeps a grown table across later, shorter calls, an order dependence not reproduced.
  */
-export function inverseFrequencies(c: ModelConfig): Float32Array {
-  const half = c.headDim / 2;
-  const inv = new Float32Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(c.ropeTheta, Math.fround((2 * i) / c.headDim));
-  const s = c.ropeScaling;
-  if (!s) return inv;
+export function inverseFrequencies(rope: RopeSettings, headDim: number, seqLen = 0): Float32Array {
+  switch (rope.type) {
+    case 'default':
+      return baseFrequencies(rope.theta, headDim);
+    case 'linear':
+      return baseFrequencies(rope.theta, headDim).map((f) => f / rope.factor);
+    case 'dynamic': {
+      const len = Math.max(seqLen, rope.maxPositionEmbeddings);
+      const growth = (rope.factor * len) / rope.maxPositionEmbeddings - (rope.factor - 1);
+      return baseFrequencies(Math.fround(rope.theta * Math.pow(growth, headDim / (headDim - 2))), headDim);
+    }
+    case 'llama3':
+      return llama3Frequencies(rope, headDim);
+  }
+}
+
+function llama3Frequencies(s: Llama3Rope, headDim: number): Float32Array {
+  const inv = baseFrequencies(s.theta, headDim);
   const lowWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
   const highWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
-  for (let i = 0; i < half; i++) {
+  for (let i = 0; i < inv.length; i++) {
     const wavelen = (2 * Math.PI) / inv[i];
     if (wavelen > lowWavelen) inv[i] = inv[i] / s.factor;
     else if (wavelen >= highWavelen) {
