@@ -43,7 +43,7 @@ const OVERRIDES: Record<string, string> = {
   'final-eval-tasks': 'tasks evaluated after training, e.g. xcopa:zh,xquad:zh ("" clears the config\'s list)',
   'final-eval-limit': 'examples per task for the final evaluation',
   'eval-data-dir': 'folder with the evaluation sets (default ../shared/data/eval)',
-  dtype: 'stored dtype of checkpoints: float32 | float16 | bfloat16',
+  dtype: "stored dtype of checkpoints: float32 | float16 | bfloat16 (default: the model's own)",
   preset: 'a named recipe: paper (lr 2e-5, 3 epochs, batch 128, cosine, 3% warmup, wd 0, max length 512)',
   workers: 'data-parallel replicas (default 1); each runs micro-batch / workers examples per forward pass',
   parallel: 'auto | threads (cpu/wasm, shared memory) | processes (one per GPU); auto picks by backend',

@@ -107,7 +107,9 @@ describe('dft train configuration', () => {
       '--detach-teacher', 'false',
       '--data', 'x.json,y.json',
       '--out', 'runs/flag',
+      '--dtype', 'bfloat16',
     );
+    expect(c.dtype).toBe('bfloat16');
     expect(c.lr).toBe(5e-4);
     expect(c.method).toBe('dft-feature');
     expect(c.microBatch).toBe(2);
@@ -170,6 +172,9 @@ describe('dft train configuration', () => {
     const num = await dft('train', '--config', file, '--seed', 'abc');
     expect(num.code).toBe(2);
     expect(num.err).toMatch(/command line: "seed" must be a number, got "abc"/);
+    const dtype = await dft('train', '--config', file, '--dtype', 'fp8');
+    expect(dtype.code).toBe(2);
+    expect(dtype.err).toMatch(/command line: "dtype" must be one of float32, float16, bfloat16, got "fp8"/);
     const missing = await dft('train', '--config', join(tmp.dir, 'nope.yaml'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read config .*nope\.yaml: ENOENT/);

@@ -48,8 +48,8 @@ export interface TrainConfig {
   bucketByLength: boolean;
   /** Start afresh in an `out` that holds checkpoints of an earlier run, deleting them (otherwise an error). */
   overwrite: boolean;
-  /** Stored dtype of saved checkpoints. */
-  dtype: 'float32' | 'float16' | 'bfloat16';
+  /** Stored dtype of saved checkpoints; unset = the model's own dtype. */
+  dtype?: 'float32' | 'float16' | 'bfloat16';
   evalEvery: number;
   evalTasks: string[];
   evalLimit: number;
@@ -89,7 +89,6 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   freeze: [],
   bucketByLength: false,
   overwrite: false,
-  dtype: 'float32',
   evalEvery: 0,
   evalTasks: [],
   evalLimit: 50,
@@ -187,7 +186,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
     if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend']);
+  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
@@ -238,7 +237,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   oneOf(c.method, DFT_METHODS, 'method', at('method'));
   oneOf(c.pool, ['mean', 'last'], 'pool', at('pool'));
   oneOf(c.schedule, ['cosine', 'linear', 'constant'], 'schedule', at('schedule'));
-  oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
+  if (c.dtype !== undefined) oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
   if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
   oneOf(c.parallel, ['auto', 'threads', 'processes'], 'parallel', at('parallel'));
   for (const k of ['globalBatch', 'microBatch', 'epochs', 'keepLast', 'maxLength', 'workers'] as const) {

@@ -3,6 +3,9 @@ import { parseRope, type RopeSettings } from './rope-config.js';
 /** Architectures this package runs, by HF `model_type`. */
 export type ModelType = 'llama' | 'gemma2';
 export type Activation = 'silu' | 'gelu_pytorch_tanh';
+/** Floating-point dtypes a model's weights are stored in (HF `dtype` / `torch_dtype` names). */
+export type ModelDtype = 'float32' | 'float16' | 'bfloat16';
+export const MODEL_DTYPES: readonly ModelDtype[] = ['float32', 'float16', 'bfloat16'];
 
 /** A decoder-only model's hyper-parameters, read from HF `config.json`. */
 export interface ModelConfig {
@@ -33,6 +36,11 @@ export interface ModelConfig {
   slidingLayers: boolean[];
   /** Gemma: embeddings × sqrt(hidden), RMSNorm × (1 + w), sandwich norms. */
   gemma: boolean;
+  /**
+   * The dtype of the weights: `dtype` (transformers 5) or `torch_dtype` (4.x) of config.json; null when the config
+   * names none (or `auto`), in which case `loadPretrained` takes the stored dtype of the weights. Saving keeps it.
+   */
+  dtype: ModelDtype | null;
   /** The parsed `config.json`, written back unchanged (except dtype) on save. */
   raw: Record<string, unknown>;
 }
@@ -53,6 +61,17 @@ function positiveInt(raw: Json, key: string, where: string, fallback?: number): 
   const v = num(raw, key, where, fallback);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${where}: "${key}" must be a positive integer, got ${v}`);
   return v;
+}
+
+/** `dtype` (transformers 5) or `torch_dtype` (4.x); `auto` and absence mean "as stored". */
+function parseDtype(raw: Json, where: string): ModelDtype | null {
+  const key = raw.dtype !== undefined && raw.dtype !== null ? 'dtype' : 'torch_dtype';
+  const v = raw[key];
+  if (v === undefined || v === null || v === 'auto') return null;
+  if (!MODEL_DTYPES.includes(v as ModelDtype)) {
+    throw new Error(`${where}: "${key}" ${JSON.stringify(v)} is not supported (supported: ${MODEL_DTYPES.join(', ')})`);
+  }
+  return v as ModelDtype;
 }
 
 function optionalId(v: unknown): number | null {
@@ -139,6 +158,7 @@ export function parseConfig(raw: Json, where = 'config.json'): ModelConfig {
     slidingWindow,
     slidingLayers,
     gemma,
+    dtype: parseDtype(raw, where),
     raw,
   };
 }

@@ -48,10 +48,11 @@ describe('loadPretrained / savePretrained', () => {
   it.each([
     ['tiny-llama', TINY_LLAMA, 'float16'],
     ['tiny-gemma2', TINY_GEMMA2, 'bfloat16'],
-  ] as const)('%s saved in its own dtype reproduces the original safetensors file byte for byte', (_n, dir, dtype) => {
+  ] as const)('%s saved without a dtype keeps its own and reproduces the safetensors file byte for byte', (_n, dir, dtype) => {
     const out = join(tmp(), 'saved');
     const { model } = loadPretrained(dir);
-    savePretrained(model, out, { dtype, tokenizerFrom: dir });
+    expect(model.config.dtype).toBe(dtype);
+    savePretrained(model, out, { tokenizerFrom: dir });
     model.dispose();
     expect(readFileSync(join(out, 'model.safetensors')).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
@@ -60,13 +61,39 @@ describe('loadPretrained / savePretrained', () => {
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(existsSync(join(dir, 'tokenizer.json')));
   });
 
+  it('the dtype comes from `dtype` (transformers 5), `torch_dtype` (4.x) or else the stored weights; saving updates that key', () => {
+    const raw = JSON.parse(readFileSync(join(TINY_GEMMA2, 'config.json'), 'utf8'));
+    const { torch_dtype: _t, ...noDtype } = raw;
+    for (const [config, dtype] of [
+      [{ ...noDtype, dtype: 'float32' }, 'float32'],
+      [{ ...noDtype, dtype: 'auto' }, 'bfloat16'],
+      [noDtype, 'bfloat16'],
+    ] as const) {
+      const dir = tmp();
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      cpSync(join(TINY_GEMMA2, 'model.safetensors'), join(dir, 'model.safetensors'));
+      const { model } = loadPretrained(dir);
+      expect(model.config.dtype).toBe(dtype);
+      const out = join(tmp(), 'saved');
+      savePretrained(model, out);
+      model.dispose();
+      const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+      expect(saved['dtype' in config ? 'dtype' : 'torch_dtype']).toBe(dtype);
+      expect(Object.keys(saved).filter((k) => k === 'dtype' || k === 'torch_dtype')).toHaveLength(1);
+      const ckpt = openCheckpoint(out);
+      expect(ckpt.info('model.norm.weight').dtype).toBe({ float32: 'F32', bfloat16: 'BF16' }[dtype]);
+      ckpt.close();
+    }
+    expect(() => parseConfig({ ...noDtype, dtype: 'int8' }, 'c.json')).toThrow('c.json: "dtype" "int8" is not supported (supported: float32, float16, bfloat16)');
+  });
+
   it('float32 save → load is bit-exact, sharded too, and replaces an existing directory atomically', () => {
     const out = join(tmp(), 'f32');
     const { model } = loadPretrained(TINY_LLAMA);
     // Perturb the weights so the F16 grid does not hide f32 bits.
     for (const v of model.params.values()) v.assign(tf.tidy(() => tf.mul(v, 1 + 2 ** -20)));
-    savePretrained(model, out, { tokenizerFrom: TINY_LLAMA });
-    savePretrained(model, out, { maxShardBytes: 2_000_000 });
+    savePretrained(model, out, { dtype: 'float32', tokenizerFrom: TINY_LLAMA });
+    savePretrained(model, out, { dtype: 'float32', maxShardBytes: 2_000_000 });
     expect(readdirSync(out).filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThan(1);
     expect(existsSync(join(out, 'model.safetensors.index.json'))).toBe(true);
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(false); // the second save replaced the whole directory

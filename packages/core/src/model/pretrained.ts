@@ -8,7 +8,7 @@ import type { FloatDtype } from '../checkpoint/dtypes.js';
 import { readJsonFile } from '../checkpoint/json-file.js';
 import { INDEX_FILE, SINGLE_FILE } from '../checkpoint/layout.js';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
-import { parameterSpecs, parseConfig, type ModelConfig } from './config.js';
+import { parameterSpecs, parseConfig, type ModelConfig, type ModelDtype } from './config.js';
 import { initialParameters } from './init.js';
 import { CausalLM, isLinearWeight } from './model.js';
 import { toVariables } from './variables.js';
@@ -71,13 +71,15 @@ function readParameters(config: ModelConfig, ckpt: Checkpoint): Map<string, tf.V
  * present. A directory with a config but no weights starts from a seeded random initialisation.
  */
 export function loadPretrained(dir: string, opts: LoadOptions = {}): Pretrained {
-  const config = parseConfig(readJsonFile(path.join(dir, 'config.json'), 'model config'), path.join(dir, 'config.json'));
+  let config = parseConfig(readJsonFile(path.join(dir, 'config.json'), 'model config'), path.join(dir, 'config.json'));
   let params: Map<string, tf.Variable>;
   let initialized = false;
   if (hasWeights(dir)) {
     const ckpt = openCheckpoint(dir);
     try {
       params = readParameters(config, ckpt);
+      // A config without a dtype: the weights' own dtype (transformers' `dtype="auto"` does the same).
+      if (config.dtype === null) config = { ...config, dtype: STORED_AS[ckpt.info('model.embed_tokens.weight').dtype] ?? 'float32' };
     } finally {
       ckpt.close();
     }
@@ -87,16 +89,23 @@ export function loadPretrained(dir: string, opts: LoadOptions = {}): Pretrained 
     log?.(`dft: ${dir} has no weights; random initialisation with seed ${seed}`);
     params = initialParameters(config, seed);
     initialized = true;
+    config = { ...config, dtype: config.dtype ?? 'float32' };
   }
   const tokenizer = fs.existsSync(path.join(dir, 'tokenizer.json')) ? Tokenizer.fromDir(dir) : null;
   return { model: new CausalLM(config, params), tokenizer, config, initialized };
 }
 
-export type SaveDtype = 'float32' | 'float16' | 'bfloat16';
+export type SaveDtype = ModelDtype;
 const STORED: Record<SaveDtype, FloatDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
+const STORED_AS: Partial<Record<string, SaveDtype>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+/** The dtype a save writes: the requested one, else the model's own (float32 when it has none). */
+export function saveDtypeOf(model: CausalLM, opts: SaveOptions = {}): SaveDtype {
+  return opts.dtype ?? model.config.dtype ?? 'float32';
+}
 
 export interface SaveOptions {
-  /** Stored dtype (default float32); written to config.json as `torch_dtype`. */
+  /** Stored dtype (default: the model's own); written to config.json as `torch_dtype` (`dtype` in 5.x configs). */
   dtype?: SaveDtype;
   /** Split the weights into shards of at most this many bytes (HF `max_shard_size`). */
   maxShardBytes?: number;
@@ -111,7 +120,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
  * tokenizer files) into an existing directory.
  */
 export function writePretrainedFiles(model: CausalLM, dir: string, opts: SaveOptions = {}): void {
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = saveDtypeOf(model, opts);
   const tensors = parameterSpecs(model.config).map((spec) => {
     const v = model.params.get(spec.name)!;
     // Read outside tf.tidy: tidy walks every element of a returned typed array looking for tensors.
@@ -121,7 +130,8 @@ export function writePretrainedFiles(model: CausalLM, dir: string, opts: SaveOpt
     return { name: spec.name, shape: spec.shape, dtype: STORED[dtype], data };
   });
   writeCheckpoint(dir, tensors, { maxShardBytes: opts.maxShardBytes });
-  const config = { ...model.config.raw, torch_dtype: dtype };
+  // transformers 5 writes `dtype`, 4.x `torch_dtype`: update the key the config has, so it never holds both.
+  const config = { ...model.config.raw, ['dtype' in model.config.raw ? 'dtype' : 'torch_dtype']: dtype };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   if (opts.tokenizerFrom) {
     for (const f of TOKENIZER_FILES) {

@@ -1,15 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { writeDirectoryAtomically } from '@dft/util';
 import { openCheckpoint } from '../checkpoint/checkpoint.js';
 import { readJsonFile } from '../checkpoint/json-file.js';
 import { writeSafetensors } from '../checkpoint/writer.js';
 import type { CausalLM } from '../model/model.js';
-import { writePretrainedFiles, type SaveOptions } from '../model/pretrained.js';
+import { saveDtypeOf, writePretrainedFiles, type SaveOptions } from '../model/pretrained.js';
 import type { AdamW } from './adamw.js';
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TRAINER_STATE_FILE = 'trainer_state.json';
+/** Float32 copies of the weights in the optimizer file, written when the model file holds a narrower dtype. */
+const MASTER_PREFIX = 'master.';
 const STEP_DIR = /^step-(\d+)$/;
 
 /** Everything besides weights and moments that a resumed run needs. */
@@ -30,7 +33,11 @@ export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
-/** Writes `<outDir>/step-NNNNNN/` (HF model + optimizer moments + trainer state) atomically; returns its path. */
+/**
+ * Writes `<outDir>/step-NNNNNN/` (HF model + optimizer moments + trainer state) atomically; returns its path.
+ * The model is stored in the save dtype (default: the model's own); the optimizer file stays float32 and, when that
+ * dtype is narrower, also holds float32 master weights so that a resumed run continues from the exact weights.
+ */
 export function saveTrainingCheckpoint(
   outDir: string,
   model: CausalLM,
@@ -41,14 +48,19 @@ export function saveTrainingCheckpoint(
   const dir = path.join(outDir, stepDirName(state.step));
   writeDirectoryAtomically(dir, (tmp) => {
     writePretrainedFiles(model, tmp, save);
+    const masters = saveDtypeOf(model, save) === 'float32' ? [] : masterWeights(model);
     writeSafetensors(
       path.join(tmp, OPTIMIZER_FILE),
-      optimizer.stateTensors().map((t) => ({ ...t, dtype: 'F32' as const })),
+      [...optimizer.stateTensors(), ...masters].map((t) => ({ ...t, dtype: 'F32' as const })),
       { optimizer: 'adamw', step: String(optimizer.step) },
     );
     fs.writeFileSync(path.join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
   });
   return dir;
+}
+
+function masterWeights(model: CausalLM): { name: string; shape: number[]; data: Float32Array }[] {
+  return [...model.params].map(([name, v]) => ({ name: MASTER_PREFIX + name, shape: v.shape, data: v.dataSync() as Float32Array }));
 }
 
 /** Checkpoint directories under `outDir`, oldest first. */
@@ -84,10 +96,25 @@ export function readTrainerState(dir: string): TrainerState {
   return readJsonFile(path.join(dir, TRAINER_STATE_FILE), 'trainer state') as unknown as TrainerState;
 }
 
-/** Restores the optimizer moments and step of a checkpoint into `optimizer` (parameters come from loadPretrained). */
+/**
+ * Restores the optimizer moments and step of a checkpoint into `optimizer`. The parameters come from loadPretrained;
+ * where the checkpoint holds float32 master weights (a float16/bfloat16 model file), they replace the rounded ones.
+ */
 export function restoreOptimizer(dir: string, optimizer: AdamW, model: CausalLM, step: number): void {
-  const ckpt = openCheckpoint(path.join(dir, OPTIMIZER_FILE));
+  const file = path.join(dir, OPTIMIZER_FILE);
+  const ckpt = openCheckpoint(file);
   try {
+    for (const [name, v] of model.params) {
+      const master = MASTER_PREFIX + name;
+      if (!ckpt.has(master)) continue;
+      const info = ckpt.info(master);
+      if (!tf.util.arraysEqual([...info.shape], v.shape)) {
+        throw new Error(`${file}: tensor ${master} has shape [${info.shape}], the model's is [${v.shape}]`);
+      }
+      const value = tf.tensor(ckpt.read(master), v.shape, 'float32');
+      v.assign(value);
+      value.dispose();
+    }
     optimizer.loadState(step, (name) => (ckpt.has(name) ? ckpt.read(name) : undefined), model.params);
   } finally {
     ckpt.close();
