@@ -7,6 +7,7 @@ import { trainCommand } from './commands/train.js';
 import { createRequire } from 'node:module';
 import { helpText, parseCommandLine, UsageError, type Command } from './command.js';
 import { didYouMean } from './did-you-mean.js';
+import { plainErrorMessage } from './out-dir/os-errors.js';
 
 export const COMMANDS: Command[] = [prepareCommand, trainCommand, evalCommand, layersCommand, generateCommand, scoreCommand];
 
@@ -67,7 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`dft ${cmd.name}: ${e.message}\n(see dft ${cmd.name} --help)\n`);
       return 2;
     }
-    process.stderr.write(`dft ${cmd.name}: error: ${(e as Error).message}\n`);
+    process.stderr.write(`dft ${cmd.name}: error: ${plainErrorMessage(e)}\n`);
     if (process.env.DFT_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return 1;
   }

@@ -26,6 +26,8 @@ export interface Command {
   examples: string[];
   /** Where an unknown flag is a known name from elsewhere (e.g. HF's `--learning_rate`): what to use instead. */
   unknownFlagHint?(name: string): string | undefined;
+  /** What the command does with inputs longer than the model's context (or the data's max length): shown in --help. */
+  longInputs?: string;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
@@ -50,7 +52,8 @@ export function helpText(cmd: Command): string {
     const old = o.deprecatedNames?.length ? ` (formerly ${o.deprecatedNames.map((d) => `--${d}`).join(', ')})` : '';
     return `  ${flag(n, o).padEnd(width)}   ${o.description}${old}`;
   });
-  return [`dft ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:', ...lines, '', 'examples:', ...cmd.examples.map((e) => `  ${e}`), ''].join('\n');
+  const long = cmd.longInputs ? ['', `long inputs: ${cmd.longInputs}`] : [];
+  return [`dft ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:', ...lines, ...long, '', 'examples:', ...cmd.examples.map((e) => `  ${e}`), ''].join('\n');
 }
 
 export interface ParsedCommandLine {
@@ -121,10 +124,29 @@ export function stringOpt(values: Record<string, unknown>, name: string, require
   return String(v);
 }
 
-export function numberOpt(values: Record<string, unknown>, name: string): number | undefined {
+/** The range a numeric flag accepts: `integer`, bounds `min` ≤ n ≤ `max`, and `above` < n. */
+export interface NumberRange {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  above?: number;
+}
+
+function rangeText(r: NumberRange): string {
+  const bounds = [r.above !== undefined ? `> ${r.above}` : '', r.min !== undefined ? `≥ ${r.min}` : '', r.max !== undefined ? `≤ ${r.max}` : ''].filter(Boolean);
+  return `${r.integer ? 'an integer' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
+}
+
+export function numberOpt(values: Record<string, unknown>, name: string, range: NumberRange = {}): number | undefined {
   const v = stringOpt(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+  const ok =
+    Number.isFinite(n) &&
+    (!range.integer || Number.isInteger(n)) &&
+    (range.min === undefined || n >= range.min) &&
+    (range.max === undefined || n <= range.max) &&
+    (range.above === undefined || n > range.above);
+  if (!ok) throw new UsageError(`--${name} must be ${rangeText(range)}, got "${v}"`);
   return n;
 }

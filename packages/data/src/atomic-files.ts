@@ -26,7 +26,7 @@ export class ArrowFileSink {
     this.tmpPath = tempPathFor(finalPath);
     this.out = createWriteStream(this.tmpPath);
     this.done = pipeline(this.writer.toNodeStream(), this.out).catch((e: Error) => {
-      this.failed = new Error(`${finalPath}: write failed (${e.message})`);
+      this.failed = new Error(`${finalPath}: write failed (${e.message})`, { cause: e });
     });
     this.writer.reset(undefined, schema);
   }

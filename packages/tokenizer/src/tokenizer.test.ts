@@ -40,7 +40,11 @@ describe('Tokenizer (tiny-llama tokenizer.json = Llama-2 vocabulary)', () => {
   it('names the file when tokenizer.json is missing or broken', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tok-'));
     expect(() => Tokenizer.fromDir(dir)).toThrow(/tokenizer\.json not found/);
-    writeFileSync(join(dir, 'tokenizer.json'), '{"model": ');
-    expect(() => Tokenizer.fromDir(dir)).toThrow(/not valid JSON/);
+    const file = join(dir, 'tokenizer.json');
+    writeFileSync(file, '{"model": ');
+    expect(() => Tokenizer.fromDir(dir)).toThrow(`${file}: tokenizer.json is not valid JSON`);
+    // Valid JSON that is no tokenizer: the error still names the file.
+    writeFileSync(file, '{"model": {"type": "BPE"}}');
+    expect(() => Tokenizer.fromDir(dir)).toThrow(new RegExp(`^${file}: `));
   });
 });

@@ -88,11 +88,15 @@ export class Tokenizer {
     if (!existsSync(file)) throw new Error(`tokenizer: ${file} not found (the model directory has no tokenizer.json)`);
     const cfgPath = join(dir, 'tokenizer_config.json');
     const mapPath = join(dir, 'special_tokens_map.json');
-    return new Tokenizer(
-      readFileSync(file, 'utf8'),
-      existsSync(cfgPath) ? readJson(cfgPath) : {},
-      existsSync(mapPath) ? readJson(mapPath) : {},
-    );
+    const text = readFileSync(file, 'utf8');
+    const config = existsSync(cfgPath) ? readJson(cfgPath) : {};
+    const specialMap = existsSync(mapPath) ? readJson(mapPath) : {};
+    try {
+      return new Tokenizer(text, config, specialMap);
+    } catch (e) {
+      // The constructor sees text, not a file: name the file a user has to fix.
+      throw new Error(`${file}: ${(e as Error).message.replace(/^tokenizer: /, '')}`, { cause: e });
+    }
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {

@@ -1,5 +1,6 @@
 import { loadPretrained, selectBackend, type BackendName } from '@dft/core';
 import { evaluate, resultsMarkdown, scorePredictionsFile, writeResults, type EvalProgress, type ResultRow } from '@dft/eval';
+import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
 
 /** `--data task[:lang]=path` pairs → the evaluators' per-task paths. */
@@ -40,6 +41,8 @@ export const evalCommand: Command = {
     json: { type: 'boolean', description: 'print the result rows as one JSON array' },
     backend: BACKEND_OPTION,
   },
+  longInputs:
+    "prompts longer than the model's max_position_embeddings lose tokens on the left, as lm-evaluation-harness does (generation keeps room for --max-new-tokens); the results' truncated column counts them.",
   examples: [
     'dft eval --model out/final --tasks xcopa:zh,xquad:zh --limit 200 --out out/eval',
     'dft eval --tasks xquad:zh --predictions preds.jsonl --json',
@@ -53,7 +56,12 @@ export const evalCommand: Command = {
     if (predictions) {
       const name = stringOpt(values, 'name') ?? 'predictions';
       const { rows } = scorePredictionsFile({ task: tasksArg, predictions, model: name, ...dataOpts });
-      report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
+      const lock = out ? claimOutDir(out, 'eval', (l) => process.stderr.write(`${l}\n`)) : null;
+      try {
+        report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
+      } finally {
+        lock?.release();
+      }
       return 0;
     }
     const dir = stringOpt(values, 'model');
@@ -64,10 +72,10 @@ export const evalCommand: Command = {
     const options = {
       tasks: tasksArg.split(',').map((t) => t.trim()).filter(Boolean),
       langs: stringOpt(values, 'languages')?.split(','),
-      limit: numberOpt(values, 'limit'),
-      seed: numberOpt(values, 'seed'),
-      batchSize: numberOpt(values, 'micro-batch'),
-      maxGenTokens: numberOpt(values, 'max-new-tokens'),
+      limit: numberOpt(values, 'limit', { above: 0 }),
+      seed: numberOpt(values, 'seed', { integer: true, min: 0 }),
+      batchSize: numberOpt(values, 'micro-batch', { integer: true, min: 1 }),
+      maxGenTokens: numberOpt(values, 'max-new-tokens', { integer: true, min: 1 }),
       modelName: name,
       predictionsDir: values['write-predictions'] && out ? out : undefined,
       onProgress: (p: EvalProgress) => {
@@ -75,15 +83,21 @@ export const evalCommand: Command = {
       },
       ...dataOpts,
     };
-    await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
-    const { model, tokenizer } = loadPretrained(dir);
-    let rows: ResultRow[];
+    // The output folder is claimed (created, locked, so proved writable) before the evaluation, not after it.
+    const lock = out ? claimOutDir(out, 'eval', (l) => process.stderr.write(`${l}\n`)) : null;
     try {
-      rows = evaluate({ model, tokenizer, ...options }).rows;
+      await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
+      const { model, tokenizer } = loadPretrained(dir);
+      let rows: ResultRow[];
+      try {
+        rows = evaluate({ model, tokenizer, ...options }).rows;
+      } finally {
+        model.dispose();
+      }
+      report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
     } finally {
-      model.dispose();
+      lock?.release();
     }
-    report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
     return 0;
   },
 };

@@ -49,7 +49,7 @@ describe('dft generate', () => {
     expect(noPrompt.err).toMatch(/--prompt is required/);
     const badNumber = await dft('generate', '--model', TINY_LLAMA, '--prompt', 'x', '--max-new-tokens', 'many');
     expect(badNumber.code).toBe(2);
-    expect(badNumber.err).toMatch(/--max-new-tokens must be a number, got "many"/);
+    expect(badNumber.err).toMatch(/--max-new-tokens must be an integer ≥ 1, got "many"/);
   });
 
   it('a model folder that does not exist exits 1 naming it', async () => {

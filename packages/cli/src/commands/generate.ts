@@ -1,4 +1,5 @@
 import { generate, loadPretrained, selectBackend, type BackendName } from '@dft/core';
+import { fitPrompts, type TruncateSide } from './fit-prompts.js';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
 
 export const generateCommand: Command = {
@@ -13,10 +14,13 @@ export const generateCommand: Command = {
     'top-p': { type: 'string', description: 'nucleus sampling mass (default 1)' },
     'top-k': { type: 'string', description: 'keep the k most likely tokens (default 0 = all)' },
     seed: { type: 'string', description: 'sampling seed (default 0)' },
+    truncate: { type: 'string', description: 'a prompt too long for the context: none = refuse (default) | left = drop its oldest tokens', choices: ['none', 'left'] },
     stop: { type: 'string', description: 'stop string (repeatable), e.g. "\\n"', multiple: true },
     json: { type: 'boolean', description: 'print one JSON array of {prompt, text, tokens, finishReason}' },
     backend: BACKEND_OPTION,
   },
+  longInputs:
+    "a prompt whose tokens plus --max-new-tokens exceed the model's max_position_embeddings is refused, naming the limit; --truncate left drops its oldest tokens instead, with a warning.",
   examples: [
     'dft generate --model fixtures/models/tiny-llama --prompt "Once upon a time" --max-new-tokens 20',
     'dft generate --model out/final --prompt "三原色是什么？" --temperature 0.7 --top-p 0.9 --seed 1 --json',
@@ -25,13 +29,14 @@ export const generateCommand: Command = {
     const dir = stringOpt(values, 'model', true);
     const prompts = (values.prompt as string[] | undefined) ?? [];
     if (prompts.length === 0) throw new UsageError('--prompt is required');
+    const truncate = (stringOpt(values, 'truncate') ?? 'none') as TruncateSide;
     // Options are read before the model is loaded, so a usage error costs no load.
     const options = {
-      maxNewTokens: numberOpt(values, 'max-new-tokens') ?? 64,
-      temperature: numberOpt(values, 'temperature') ?? 0,
-      topP: numberOpt(values, 'top-p') ?? 1,
-      topK: numberOpt(values, 'top-k') ?? 0,
-      seed: numberOpt(values, 'seed') ?? 0,
+      maxNewTokens: numberOpt(values, 'max-new-tokens', { integer: true, min: 1 }) ?? 64,
+      temperature: numberOpt(values, 'temperature', { min: 0 }) ?? 0,
+      topP: numberOpt(values, 'top-p', { above: 0, max: 1 }) ?? 1,
+      topK: numberOpt(values, 'top-k', { integer: true, min: 0 }) ?? 0,
+      seed: numberOpt(values, 'seed', { integer: true, min: 0 }) ?? 0,
       stop: ((values.stop as string[] | undefined) ?? []).map((s) => s.replace(/\\n/g, '\n').replace(/\\t/g, '\t')),
     };
     await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
@@ -39,7 +44,9 @@ export const generateCommand: Command = {
     let result: ReturnType<typeof generate>;
     try {
       if (!tokenizer) throw new Error(`${dir} has no tokenizer.json: generate needs one to encode the prompt`);
-      result = generate(model, prompts.map((p) => tokenizer.encode(p)), { ...options, tokenizer });
+      const fit = { limit: model.config.maxPositionEmbeddings, maxNewTokens: options.maxNewTokens, truncate, model: dir };
+      const ids = fitPrompts(prompts.map((p) => tokenizer.encode(p)), fit, (l) => process.stderr.write(`${l}\n`));
+      result = generate(model, ids, { ...options, tokenizer });
     } finally {
       model.dispose();
     }

@@ -115,7 +115,7 @@ describe('dft layers', () => {
     const usage: [string[], RegExp][] = [
       [['--data', data], /--model is required/],
       [['--model', TINY], /--data is required/],
-      [['--model', TINY, '--data', data, '--limit', '0'], /--limit must be an integer >= 1, got 0/],
+      [['--model', TINY, '--data', data, '--limit', '0'], /--limit must be an integer ≥ 1, got "0"/],
       [['--model', TINY, '--data', data, '--pool', 'max'], /--pool must be mean or last, got "max"/],
       [['--model', TINY, '--data', data, '--smooth', '2'], /--smooth must be odd, got 2/],
       [['--model', TINY, '--data', data, '--positions', 'all'], /--positions must be query or prompt/],

@@ -82,12 +82,6 @@ export async function resolveAutoLayers(opts: AutoLayersOptions): Promise<AutoLa
   }
 }
 
-function intOpt(values: Record<string, unknown>, name: string, min: number): number | undefined {
-  const v = numberOpt(values, name);
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
-  return v;
-}
-
 function choiceOpt<T extends string>(values: Record<string, unknown>, name: string, choices: readonly T[]): T | undefined {
   const v = stringOpt(values, name);
   if (v !== undefined && !choices.includes(v as T)) throw new UsageError(`--${name} must be ${choices.join(' or ')}, got "${v}"`);
@@ -96,18 +90,15 @@ function choiceOpt<T extends string>(values: Record<string, unknown>, name: stri
 
 function ruleOptions(values: Record<string, unknown>): DropRuleOptions {
   const rule: DropRuleOptions = {};
-  const smooth = intOpt(values, 'smooth', 1);
+  const smooth = numberOpt(values, 'smooth', { integer: true, min: 1 });
   if (smooth !== undefined) {
     if (smooth % 2 === 0) throw new UsageError(`--smooth must be odd, got ${smooth}`);
     rule.smooth = smooth;
   }
-  const gap = intOpt(values, 'min-gap', 1);
+  const gap = numberOpt(values, 'min-gap', { integer: true, min: 1 });
   if (gap !== undefined) rule.minGap = gap;
-  const rel = numberOpt(values, 'rel-drop');
-  if (rel !== undefined) {
-    if (rel < 0) throw new UsageError(`--rel-drop must be >= 0, got ${rel}`);
-    rule.relDrop = rel;
-  }
+  const rel = numberOpt(values, 'rel-drop', { min: 0 });
+  if (rel !== undefined) rule.relDrop = rel;
   if (values['include-final']) rule.includeFinal = true;
   return rule;
 }
@@ -141,6 +132,8 @@ export const layersCommand: Command = {
     json: { type: 'boolean', description: 'print the report JSON instead of the tables' },
     backend: BACKEND_OPTION,
   },
+  longInputs:
+    "examples come from prepared data (see dft prepare); data prepared with a max length above the model's max_position_embeddings is refused.",
   examples: [
     'dft layers --model models/llama2-7b --data data/zh/train.arrow --languages zh,en --limit 200',
     'dft layers --model models/llama2-7b --compare out/dft-logits/final --data data/zh --out layers-before-after',
@@ -152,9 +145,9 @@ export const layersCommand: Command = {
     const compareDir = stringOpt(values, 'compare');
     const langs = stringOpt(values, 'languages')?.split(',').map((l) => l.trim()).filter(Boolean);
     if (langs && langs.length === 0) throw new UsageError('--languages names no language');
-    const limit = intOpt(values, 'limit', 1) ?? DEFAULT_LAYERS_LIMIT;
-    const batchSize = intOpt(values, 'micro-batch', 1);
-    const seed = intOpt(values, 'seed', 0) ?? 0;
+    const limit = numberOpt(values, 'limit', { integer: true, min: 1 }) ?? DEFAULT_LAYERS_LIMIT;
+    const batchSize = numberOpt(values, 'micro-batch', { integer: true, min: 1 });
+    const seed = numberOpt(values, 'seed', { integer: true, min: 0 }) ?? 0;
     const pool = choiceOpt<Pool>(values, 'pool', ['mean', 'last']);
     const positions = choiceOpt<EntropyPositions>(values, 'positions', ['query', 'prompt']);
     const rule = ruleOptions(values);

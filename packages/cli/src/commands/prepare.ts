@@ -1,4 +1,5 @@
 import { prepareParallel } from '@dft/data';
+import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { numberOpt, stringOpt, UsageError, type Command } from '../command.js';
 
 export const prepareCommand: Command = {
@@ -20,6 +21,8 @@ export const prepareCommand: Command = {
     format: { type: 'string', description: 'input format when the extension does not tell (json, jsonl, parquet, arrow)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
+  longInputs:
+    'sequences longer than --max-length are cut at the end of the response (counted as truncated); an example whose prompt alone reaches --max-length is dropped (counted as too long).',
   examples: [
     'dft prepare --input ../shared/data/train/alpaca-en-zh --tokenizer fixtures/models/tiny-llama --out data/en-zh --validation 0.01',
     'dft prepare --input alpaca_data.json --target-input alpaca_vi.json --lang vi --tokenizer models/llama2 --out data/en-vi',
@@ -27,20 +30,28 @@ export const prepareCommand: Command = {
   async run(values) {
     const input = (values.input as string[] | undefined) ?? [];
     if (input.length === 0) throw new UsageError('--input is required');
-    const summary = await prepareParallel({
+    const outDir = stringOpt(values, 'out', true);
+    const options = {
       input,
       targetInput: values['target-input'] as string[] | undefined,
       lang: stringOpt(values, 'lang'),
       languages: stringOpt(values, 'languages')?.split(','),
       tokenizer: stringOpt(values, 'tokenizer', true),
-      outDir: stringOpt(values, 'out', true),
-      maxLength: numberOpt(values, 'max-length'),
+      outDir,
+      maxLength: numberOpt(values, 'max-length', { integer: true, min: 1 }),
       minScore: numberOpt(values, 'min-score'),
-      validationFraction: numberOpt(values, 'validation'),
-      limit: numberOpt(values, 'limit'),
+      validationFraction: numberOpt(values, 'validation', { min: 0, max: 1 }),
+      limit: numberOpt(values, 'limit', { integer: true, min: 1 }),
       template: stringOpt(values, 'template'),
       format: stringOpt(values, 'format') as never,
-    });
+    };
+    const lock = claimOutDir(outDir, 'prepare', (l) => process.stderr.write(`${l}\n`));
+    let summary;
+    try {
+      summary = await prepareParallel(options);
+    } finally {
+      lock.release();
+    }
     if (values.json) {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     } else {

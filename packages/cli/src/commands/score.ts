@@ -45,6 +45,8 @@ export const scoreCommand: Command = {
     json: { type: 'boolean', description: 'print one JSON array of {tokens, nll, logprobs}' },
     backend: BACKEND_OPTION,
   },
+  longInputs:
+    "a sequence longer than the model's max_position_embeddings is refused, naming the limit and its line.",
   examples: ['dft score --model fixtures/models/tiny-llama --input seqs.jsonl --json'],
   async run(values) {
     const dir = stringOpt(values, 'model', true);
@@ -82,6 +84,8 @@ export const scoreCommand: Command = {
         if (r.text !== null && !tokenizer) throw new Error(`${input}:${r.line}: a text row needs a tokenizer, ${dir} has none`);
         const ids = r.ids ?? tokenizer!.encode(r.text!);
         if (ids.length < 2) throw new Error(`${input}:${r.line}: ${ids.length} token(s); scoring needs at least 2 (a token and its successor)`);
+        const limit = model.config.maxPositionEmbeddings;
+        if (ids.length > limit) throw new Error(`${input}:${r.line}: ${ids.length} tokens, more than the model's ${limit} positions (max_position_embeddings of ${dir}): split or shorten the sequence`);
         const bad = ids.find((id) => id >= model.config.vocabSize);
         if (bad !== undefined) throw new Error(`${input}:${r.line}: token id ${bad} is outside the vocabulary (${model.config.vocabSize})`);
         return scoreIds(model, ids);

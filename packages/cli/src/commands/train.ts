@@ -1,4 +1,5 @@
 import { resultsMarkdown } from '@dft/eval';
+import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, stringOpt, type Command, type OptionSpec } from '../command.js';
 import { readConfigFile, resolveConfig } from '../train/config.js';
 import { settingForHfName } from '../train/hf-training-args.js';
@@ -76,6 +77,8 @@ export const trainCommand: Command = {
     ...Object.fromEntries(Object.entries(OVERRIDES).map(([k, d]) => [k, { type: 'string', description: d } as OptionSpec])),
     backend: BACKEND_OPTION,
   },
+  longInputs:
+    "raw data is prepared with max length (see dft prepare: long responses are cut, over-long prompts dropped); prepared data whose max length exceeds the model's max_position_embeddings is refused.",
   examples: [
     'dft train --config examples/dft-zh.json',
     'dft train --config examples/dft-zh.json --method tft --out runs/tft',
@@ -104,7 +107,14 @@ export const trainCommand: Command = {
       return 0;
     }
     const progress = new Progress(0);
-    const r = await runTrainJob(config, progress);
+    // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too.
+    const lock = claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']);
+    let r;
+    try {
+      r = await runTrainJob(config, progress);
+    } finally {
+      lock.release();
+    }
     const lines = [
       r.stoppedBy === 'signal' ? `stopped by signal after step ${r.steps}; saved` : `finished ${r.steps} steps`,
       `checkpoint: ${r.checkpoint}`,
