@@ -58,7 +58,7 @@ describe('OS errors of the output folder, in plain words', () => {
     expect(dftIn('', prepareInto(out))).toMatchObject({ code: 1, err: `dft prepare: error: ${want}\n` });
     const train = dftIn('', ['train', '--model', TINY_LLAMA, '--data', input, '--out', out, '--method', 'sft']);
     expect(train).toMatchObject({ code: 1, err: `dft train: error: ${want}\n` });
-    const ev = dftIn('', ['eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--limit', '2', '--data-dir', EVAL_DATA, '--out', file]);
+    const ev = dftIn('', ['eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--limit', '2', '--eval-data-dir', EVAL_DATA, '--out', file]);
     expect(ev).toMatchObject({ code: 1, err: `dft eval: error: --out ${file}: ${file} is a file, not a folder\n` });
   });
 
@@ -68,7 +68,7 @@ describe('OS errors of the output folder, in plain words', () => {
     const readOnly = `mount --bind ${ro} ${ro} && mount -o remount,ro,bind ${ro}`;
     const prep = dftIn(readOnly, prepareInto(join(ro, 'data')));
     expect(prep).toMatchObject({ code: 1, err: `dft prepare: error: --out ${join(ro, 'data')}: cannot create folder ${join(ro, 'data')}: the file system is read-only (EROFS)\n` });
-    const ev = dftIn(readOnly, ['eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--limit', '2', '--data-dir', EVAL_DATA, '--out', ro]);
+    const ev = dftIn(readOnly, ['eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--limit', '2', '--eval-data-dir', EVAL_DATA, '--out', ro]);
     // The lock file is the first thing written: the folder exists, so creating the lock meets EROFS.
     expect(ev.code).toBe(1);
     expect(ev.err).toMatch(new RegExp(`^dft eval: error: --out ${ro}: cannot open ${ro}/\\.\\.dft-lock\\.\\d+\\.[0-9a-f]{8}\\.tmp: the file system is read-only \\(EROFS\\)\\n$`));
@@ -85,7 +85,7 @@ describe('OS errors of the output folder, in plain words', () => {
     writeFileSync(predictions, ids.map((id) => JSON.stringify({ id, prediction: 'x' })).join('\n') + '\n');
     // 16 kB with 12 kB taken: the lock file gets the last page, the results file finds the disk full.
     const full = `mount -t tmpfs -o size=16k tmpfs ${small} && head -c 12288 /dev/zero > ${small}/filler`;
-    const r = dftIn(full, ['eval', '--tasks', 'xquad:zh', '--predictions', predictions, '--data-dir', EVAL_DATA, '--out', small, '--name', 'p'], [], `ls -A ${small}`);
+    const r = dftIn(full, ['eval', '--tasks', 'xquad:zh', '--predictions', predictions, '--eval-data-dir', EVAL_DATA, '--out', small, '--name', 'p'], [], `ls -A ${small}`);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^dft eval: error: cannot write ${small}/eval-p\\.json \\(ENOSPC: .*\\): no space left on the device\\n$`));
     expect(r.out).toBe('filler\n'); // the child's `ls -A` of the folder: only the filler
