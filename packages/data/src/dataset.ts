@@ -193,35 +193,47 @@ export class Dataset {
     const first = opts.startAt?.index ?? 0;
     if (!Number.isInteger(first) || first < 0 || first > steps.length)
       throw new Error(`batches: startAt.index must be an integer in [0, ${steps.length}] for epoch ${epoch}, got ${first}`);
-    const padId = opts.padId ?? this.header.tokenizer.padId;
-    const padTo = opts.padTo ?? 8;
     for (let s = first; s < steps.length; s++) {
       const rows = shardRows(steps[s]!, rank, world);
-      const located = await this.locate(rows);
-      const sequences: Partial<Record<SequenceKind, SequenceBatch>> = {};
-      for (const kind of kinds) {
-        const { prompt, cont, seam, span } = KIND_PARTS[kind];
-        const parts: SequenceParts[] = located.map(({ batch, local }, i) => ({
-          prompt: listAt(batch, prompt, local),
-          continuation: cont ? listAt(batch, cont, local) : null,
-          seam: seam ? this.ints[seam][rows[i]!]! : 0,
-          queryStart: this.ints[span === 'tgt' ? 'query_start' : 'en_query_start'][rows[i]!]!,
-          queryEnd: this.ints[span === 'tgt' ? 'query_end' : 'en_query_end'][rows[i]!]!,
-        }));
-        sequences[kind] = collate(parts, cont !== null, padId, padTo);
-      }
+      const collated = await this.collateRows(rows, { ...opts, kinds });
       const last = s + 1 === steps.length;
       yield {
-        sequences,
-        exampleIds: located.map(({ batch, local }) => utf8At(batch, 'id', local)),
-        langs: located.map(({ batch, local }) => utf8At(batch, 'lang', local)),
-        rows,
+        ...collated,
         epoch,
         step: s,
         stepsInEpoch: steps.length,
         position: last ? { epoch: epoch + 1, index: 0 } : { epoch, index: s + 1 },
       };
     }
+  }
+
+  /**
+   * The padded sequences, ids and languages of the given rows, in that order: what `batches` yields for a step,
+   * for a caller that plans its own steps (e.g. splits a global step into micro-batches).
+   */
+  async collateRows(rows: Int32Array, opts: Pick<BatchOptions, 'kinds' | 'padId' | 'padTo'> = {}): Promise<Pick<Batch, 'sequences' | 'exampleIds' | 'langs' | 'rows'>> {
+    const kinds = checkKinds(opts.kinds);
+    const padId = opts.padId ?? this.header.tokenizer.padId;
+    const padTo = opts.padTo ?? 8;
+    const located = await this.locate(rows);
+    const sequences: Partial<Record<SequenceKind, SequenceBatch>> = {};
+    for (const kind of kinds) {
+      const { prompt, cont, seam, span } = KIND_PARTS[kind];
+      const parts: SequenceParts[] = located.map(({ batch, local }, i) => ({
+        prompt: listAt(batch, prompt, local),
+        continuation: cont ? listAt(batch, cont, local) : null,
+        seam: seam ? this.ints[seam][rows[i]!]! : 0,
+        queryStart: this.ints[span === 'tgt' ? 'query_start' : 'en_query_start'][rows[i]!]!,
+        queryEnd: this.ints[span === 'tgt' ? 'query_end' : 'en_query_end'][rows[i]!]!,
+      }));
+      sequences[kind] = collate(parts, cont !== null, padId, padTo);
+    }
+    return {
+      sequences,
+      exampleIds: located.map(({ batch, local }) => utf8At(batch, 'id', local)),
+      langs: located.map(({ batch, local }) => utf8At(batch, 'lang', local)),
+      rows,
+    };
   }
 
   /** Streams the text columns in file order. */

@@ -73,6 +73,24 @@ export function writeShortRecords(path: string, n: number): SliceRecord[] {
   return short;
 }
 
+/**
+ * `n` records whose sequences all tokenise to the same lengths (digits vary, the pattern does not): with equal
+ * label counts per row, a mean over a batch equals the example-weighted mean of its shards' means, so any split of
+ * a global batch into micro-batches or workers must give the same losses and weights.
+ */
+export function writeUniformRecords(path: string, n: number): void {
+  const d = (i: number, k: number) => String((i * 7 + k * 3) % 10);
+  const rows = Array.from({ length: n }, (_, i) => ({
+    en_instruction: `Add ${d(i, 1)} and ${d(i, 2)}`,
+    en_input: '',
+    en_output: `It is ${d(i, 3)}${d(i, 4)}`,
+    zh_instruction: `加 ${d(i, 1)} 和 ${d(i, 2)}`,
+    zh_input: '',
+    zh_output: `是 ${d(i, 3)}${d(i, 4)}`,
+  }));
+  writeFileSync(path, JSON.stringify(rows));
+}
+
 /** The step folders of a run's output directory. */
 export function stepDirs(out: string): string[] {
   if (!existsSync(out)) return [];

@@ -19,9 +19,3 @@ export function toDftBatch(batch: Batch): DftBatch {
   for (const [kind, s] of Object.entries(batch.sequences)) if (s) out[kind] = seq(s);
   return out as DftBatch;
 }
-
-/** Real (unpadded) tokens of the batch's main sequences, for tokens/s. */
-export function realTokens(batch: Batch): number {
-  const main = batch.sequences.tft ?? batch.sequences.sft ?? Object.values(batch.sequences)[0];
-  return main ? main.attentionMask.reduce((s, v) => s + v, 0) : 0;
-}

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint, type LogRow } from '@dft/core';
-import { BIN, dft, readJson, readJsonLines, ROOT, stepDirs, tempDir, TINY_LLAMA } from '../test-utils/cli-harness.js';
+import { BIN, dft, readJson, readJsonLines, ROOT, stepDirs, tempDir, TINY_LLAMA, writeUniformRecords } from '../test-utils/cli-harness.js';
 import { resolveConfig } from './config.js';
 import { gpuOf, parallelMode } from './parallel-train.js';
 
@@ -13,25 +13,6 @@ if (!BUILT) console.warn('dft train --workers tests skipped: packages/*/dist is 
 
 let tmp: ReturnType<typeof tempDir>;
 let data: string;
-
-/**
- * 9 records whose sequences all tokenise to the same lengths (digits vary, the pattern does not): with equal
- * label counts per row, a mean over a batch equals the example-weighted mean of its shards' means, so 1 worker ×
- * 4 rows and 2 workers × 2 rows must give the same weights. Steps of 4, 4 and 1 rows: the last leaves rank 1
- * an empty shard.
- */
-function writeUniformRecords(path: string, n: number): void {
-  const d = (i: number, k: number) => String((i * 7 + k * 3) % 10);
-  const rows = Array.from({ length: n }, (_, i) => ({
-    en_instruction: `Add ${d(i, 1)} and ${d(i, 2)}`,
-    en_input: '',
-    en_output: `It is ${d(i, 3)}${d(i, 4)}`,
-    zh_instruction: `加 ${d(i, 1)} 和 ${d(i, 2)}`,
-    zh_input: '',
-    zh_output: `是 ${d(i, 3)}${d(i, 4)}`,
-  }));
-  writeFileSync(path, JSON.stringify(rows));
-}
 
 const RUN = ['--method', 'dft-logits', '--lc-layer', '1', '--et-layer', '2', '--lr', '1e-3', '--warmup-ratio', '0', '--schedule', 'constant', '--global-batch', '4', '--micro-batch', '4', '--epochs', '1', '--backend', 'wasm'];
 
@@ -132,6 +113,7 @@ describe.skipIf(!BUILT)('dft train --workers: replicas', () => {
   beforeAll(async () => {
     tmp = tempDir('parallel');
     const raw = join(tmp.dir, 'uniform.json');
+    // Steps of 4, 4 and 1 rows: the last leaves rank 1 an empty shard.
     writeUniformRecords(raw, 9);
     data = join(tmp.dir, 'uniform');
     expect((await dft('prepare', '--input', raw, '--tokenizer', TINY_LLAMA, '--out', data, '--max-length', '128')).code).toBe(0);
@@ -158,7 +140,7 @@ describe.skipIf(!BUILT)('dft train --workers: replicas', () => {
     const out = join(tmp.dir, 'resumed');
     await train(out, '--max-steps', '1');
     const state = readJson<{ step: number; dataPosition: unknown }>(join(out, 'step-000001', 'trainer_state.json'));
-    expect(state).toMatchObject({ step: 1, dataPosition: { epoch: 0, index: 1 } });
+    expect(state).toMatchObject({ step: 1, dataPosition: { epoch: 0, example: 4 } });
     const { log, out: stdout } = await train(out, '--workers', '2', '--parallel', 'processes', '--resume-from', 'latest');
     expect(stdout).toMatch(/worker processes: rank 0 pid \d+, rank 1 pid \d+/);
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);

@@ -16,14 +16,15 @@ import {
   type SourceBatch,
   type TrainerState,
 } from '@dft/core';
-import { openDataset, prepareParallel, SIDECAR_NAME, type Batch, type DataPosition, type Dataset, type SequenceKind } from '@dft/data';
+import { openDataset, prepareParallel, SIDECAR_NAME, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 import { evaluate, writeResults, type ResultRow } from '@dft/eval';
 import { dftObjective } from '@dft/losses';
 import { resolveAutoLayers } from '../commands/layers.js';
 import { renderReport } from '../report/html-report.js';
 import { checkData } from './check-data.js';
-import { realTokens, toDftBatch } from './batch-tensors.js';
-import { createTrainer, shardOptions, ShardedSource, trainingLoop, type RankRun } from './parallel-rank.js';
+import { toDftBatch } from './batch-tensors.js';
+import { globalSteps, microBatches, resumePosition, type StepPlan } from './global-steps.js';
+import { createTrainer, trainingLoop, type RankRun } from './parallel-rank.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 
@@ -64,20 +65,6 @@ export async function trainFile(c: TrainConfig, tokenizerDir: string, progress: 
   progress.message(`preparing ${sources.join(', ')} → ${outDir}`);
   const summary = await prepareParallel({ input: sources, tokenizer: tokenizerDir, outDir, maxLength: c.maxLength, languages: c.languages });
   return summary.files.train!;
-}
-
-async function* microBatches(ds: Dataset, c: TrainConfig, kinds: SequenceKind[], start: DataPosition, rank?: RankRun): AsyncGenerator<SourceBatch<Batch>> {
-  const opts = { kinds, shuffle: { seed: c.seed }, bucketByLength: c.bucketByLength, ...shardOptions(c.microBatch, rank) };
-  const shard = rank ? new ShardedSource(ds, opts) : null;
-  for (let epoch = start.epoch; epoch < c.epochs; epoch++) {
-    const startAt = epoch === start.epoch ? start : { epoch, index: 0 };
-    for await (const b of ds.batches({ ...opts, startAt })) {
-      // Let the event loop turn between micro-batches: batches read from memory resolve as microtasks only, and a
-      // loop that never yields to the event loop never runs the SIGINT/SIGTERM handlers either.
-      await new Promise((r) => setImmediate(r));
-      yield shard ? await shard.micro(b) : { batch: b, weight: b.exampleIds.length, tokens: realTokens(b), epoch: b.epoch, position: b.position };
-    }
-  }
 }
 
 /**
@@ -141,8 +128,9 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     }
     const kinds = kindsFor(c);
     const accumulation = c.globalBatch / c.microBatch;
-    const microPerEpoch = ds.stepsPerEpoch({ batchSize: c.microBatch, kinds, shuffle: { seed: c.seed }, bucketByLength: c.bucketByLength });
-    const stepsPerEpoch = Math.ceil(microPerEpoch / accumulation);
+    const plan: StepPlan = { globalBatch: c.globalBatch, seed: c.seed, bucketByLength: c.bucketByLength, kinds };
+    const stepsPerEpoch = globalSteps(ds, plan, 0).length;
+    const start = checkpointDir ? resumePosition(ds, plan, resumed!.dataPosition, resumed!.config as Partial<TrainConfig>, checkpointDir) : { epoch: 0, example: 0 };
     const totalSteps = Math.min(c.epochs * stepsPerEpoch, c.maxSteps ?? Infinity);
     const objective = dftObjective({
       method: c.method,
@@ -184,7 +172,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     try {
       result = await trainingLoop(rank)({
         trainer,
-        source: microBatches(ds, c, kinds, (resumed?.dataPosition as DataPosition | undefined) ?? { epoch: 0, index: 0 }, rank),
+        source: microBatches(ds, { ...plan, microBatch: c.microBatch, epochs: c.epochs }, start, rank?.comm),
         accumulation,
         maxSteps: totalSteps,
         outDir: out,

@@ -17,5 +17,5 @@ export {
   TRAINER_STATE_FILE,
 } from './training-checkpoint.js';
 export type { TrainerState } from './training-checkpoint.js';
-export { runTraining, takeMicroBatches } from './run-training.js';
+export { dataRanOut, runTraining, takeMicroBatches } from './run-training.js';
 export type { LogRow, RunTrainingOptions, RunTrainingResult, SourceBatch } from './run-training.js';

@@ -11,9 +11,18 @@ export interface SourceBatch<B> extends MicroBatch<B> {
   epoch: number;
   /** Serialisable stream position after this micro-batch. */
   position: unknown;
+  /**
+   * This micro-batch closes its optimizer step even if fewer than `accumulation` came before it: a source that
+   * plans whole steps marks the last micro-batch of a short one (the last step of an epoch) so that the next step
+   * does not borrow micro-batches of the next epoch.
+   */
+  endsStep?: boolean;
 }
 
-/** The next optimizer step's micro-batches (fewer at the end of the data, none when it is exhausted). */
+/**
+ * The next optimizer step's micro-batches: `accumulation` of them, fewer when one closes its step early (endsStep)
+ * or at the end of the data, none when the data is exhausted.
+ */
 export async function takeMicroBatches<B>(
   source: Iterator<SourceBatch<B>> | AsyncIterator<SourceBatch<B>>,
   accumulation: number,
@@ -23,8 +32,14 @@ export async function takeMicroBatches<B>(
     const next = await source.next();
     if (next.done) break;
     micro.push(next.value);
+    if (next.value.endsStep) break;
   }
   return micro;
+}
+
+/** Whether a step's micro-batches show that the data ran out (short without a planned end of step). */
+export function dataRanOut<B>(micro: SourceBatch<B>[], accumulation: number): boolean {
+  return micro.length < accumulation && !micro.at(-1)?.endsStep;
 }
 
 /** One line of `log.jsonl`: one optimizer step. */
@@ -147,7 +162,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
       fs.appendFileSync(logPath, JSON.stringify(row) + '\n');
       o.onStep?.(row);
       if (o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) save();
-      if (micro.length < o.accumulation) {
+      if (dataRanOut(micro, o.accumulation)) {
         stoppedBy = 'data';
         break;
       }
