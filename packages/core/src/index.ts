@@ -19,3 +19,5 @@ export * from './train/index.js';
 export { writePretrainedFiles } from './model/pretrained.js';
 export { writeDirectoryAtomically, writeFileAtomic, writeFileAtomically } from '@dft/util';
 export * from './distributed/index.js';
+export { hubCacheDir, isHubId, resolveModelDir } from './model/hub-cache.js';
+export type { ResolveModelOptions } from './model/hub-cache.js';

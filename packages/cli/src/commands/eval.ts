@@ -1,4 +1,5 @@
-import { loadPretrained, selectBackend, type BackendName } from '@dft/core';
+import { selectBackend, type BackendName } from '@dft/core';
+import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
 import { evaluate, resultsMarkdown, scorePredictionsFile, writeResults, type EvalProgress, type ResultRow } from '@dft/eval';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
@@ -25,7 +26,8 @@ export const evalCommand: Command = {
   summary: 'zero-shot evaluation (xnli, xcopa, xstorycloze, mmlu, truthfulqa_mc1/mc2, xquad, mlqa, mkqa)',
   usage: 'dft eval --model <dir> --tasks <task[:lang],...> [--limit N] [--out dir] [--json] | dft eval --tasks xquad:zh --predictions preds.jsonl',
   options: {
-    model: { type: 'string', description: 'Hugging Face model directory' },
+    model: { type: 'string', description: MODEL_HELP },
+    revision: REVISION_OPTION,
     tasks: { type: 'string', description: 'comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu (no language = its default languages)' },
     languages: { type: 'string', description: 'languages for tasks named without one (comma-separated)', deprecatedNames: ['langs'] },
     limit: { type: 'string', description: 'examples per task: a count, or a fraction in (0, 1)' },
@@ -83,11 +85,13 @@ export const evalCommand: Command = {
       },
       ...dataOpts,
     };
+    // A Hub id is resolved from the cache before --out is claimed, so a model that is not cached leaves nothing.
+    const modelDir = modelDirectory(dir, stringOpt(values, 'revision'));
     // The output folder is claimed (created, locked, so proved writable) before the evaluation, not after it.
     const lock = out ? claimOutDir(out, 'eval', (l) => process.stderr.write(`${l}\n`)) : null;
     try {
       await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
-      const { model, tokenizer } = loadPretrained(dir);
+      const { model, tokenizer } = loadModel(modelDir);
       let rows: ResultRow[];
       try {
         rows = evaluate({ model, tokenizer, ...options }).rows;

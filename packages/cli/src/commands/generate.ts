@@ -1,4 +1,5 @@
-import { generate, loadPretrained, selectBackend, type BackendName } from '@dft/core';
+import { generate, selectBackend, type BackendName } from '@dft/core';
+import { loadModel, MODEL_HELP, REVISION_OPTION } from '../load-model.js';
 import { fitPrompts, type TruncateSide } from './fit-prompts.js';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
 
@@ -7,7 +8,8 @@ export const generateCommand: Command = {
   summary: 'generate text from a prompt with a model directory (greedy or sampled, KV cache)',
   usage: 'dft generate --model <dir> --prompt <text> [--max-new-tokens N] [--temperature T] [--top-p P] [--stop S]',
   options: {
-    model: { type: 'string', description: 'Hugging Face model directory (config.json, safetensors, tokenizer.json)' },
+    model: { type: 'string', description: MODEL_HELP },
+    revision: REVISION_OPTION,
     prompt: { type: 'string', description: 'prompt text (repeat for a batch)', multiple: true },
     'max-new-tokens': { type: 'string', description: 'most new tokens (default 64)', deprecatedNames: ['max-tokens'] },
     temperature: { type: 'string', description: '0 = greedy (default); > 0 samples' },
@@ -40,7 +42,7 @@ export const generateCommand: Command = {
       stop: ((values.stop as string[] | undefined) ?? []).map((s) => s.replace(/\\n/g, '\n').replace(/\\t/g, '\t')),
     };
     await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
-    const { model, tokenizer } = loadPretrained(dir);
+    const { model, tokenizer } = loadModel(dir, { revision: stringOpt(values, 'revision') });
     let result: ReturnType<typeof generate>;
     try {
       if (!tokenizer) throw new Error(`${dir} has no tokenizer.json: generate needs one to encode the prompt`);

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadPretrained, selectBackend, type BackendName, type CausalLM } from '@dft/core';
+import { selectBackend, type BackendName, type CausalLM } from '@dft/core';
+import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
 import { openDataset, SIDECAR_NAME, type Dataset } from '@dft/data';
 import {
   analyzeLayers,
@@ -113,7 +114,8 @@ export const layersCommand: Command = {
   summary: 'per-layer logit-lens entropy and cross-lingual alignment; suggests lcLayer / etLayer',
   usage: 'dft layers --model <dir> --data <prepared.arrow|dir> [--languages zh,en] [--limit N] [--compare <dir>] [--out dir] [--json]',
   options: {
-    model: { type: 'string', description: 'Hugging Face model directory' },
+    model: { type: 'string', description: MODEL_HELP },
+    revision: REVISION_OPTION,
     data: { type: 'string', description: 'prepared split (.arrow) or folder written by dft prepare (reads train.arrow)' },
     languages: { type: 'string', description: 'languages to report, comma-separated; en = the English side (default: every language of the data, and en)', deprecatedNames: ['langs'] },
     limit: { type: 'string', description: `rows per target language (default ${DEFAULT_LAYERS_LIMIT})` },
@@ -153,6 +155,10 @@ export const layersCommand: Command = {
     const rule = ruleOptions(values);
     const out = stringOpt(values, 'out') ?? `layers-${modelName(modelDir)}`;
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    // Hub ids are resolved before any work, so a model missing from the cache fails first. --revision names a
+    // revision of --model; --compare is usually a local checkpoint.
+    const revision = stringOpt(values, 'revision');
+    const models = (compareDir ? [modelDir, compareDir] : [modelDir]).map((ref, i) => ({ ref, dir: modelDirectory(ref, i === 0 ? revision : undefined) }));
 
     await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
     const file = layerDataFile(dataArg);
@@ -161,8 +167,8 @@ export const layersCommand: Command = {
     try {
       examples = await readLayerExamples(ds, langs, limit);
       const analyses: { model: string; analysis: LayerAnalysis }[] = [];
-      for (const dir of compareDir ? [modelDir, compareDir] : [modelDir]) {
-        const { model, tokenizer } = loadPretrained(dir, { seed });
+      for (const { ref: dir, dir: resolved } of models) {
+        const { model, tokenizer } = loadModel(resolved, { seed });
         try {
           checkData(ds, model, tokenizer?.hash, dir);
           log(`layers: ${dir}: ${model.numLayers} layers, ${examples.length} rows of ${file}`);

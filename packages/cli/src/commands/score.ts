@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadPretrained, selectBackend, type BackendName, type CausalLM } from '@dft/core';
+import { selectBackend, type BackendName, type CausalLM } from '@dft/core';
+import { loadModel, MODEL_HELP, REVISION_OPTION } from '../load-model.js';
 import { BACKEND_OPTION, stringOpt, UsageError, type Command } from '../command.js';
 
 /** One input line: token ids, or a text to encode with the model's tokenizer. */
@@ -40,7 +41,8 @@ export const scoreCommand: Command = {
   summary: 'per-token log-probabilities and perplexity of sequences (JSONL rows {"ids": [...]} or {"text": "..."})',
   usage: 'dft score --model <dir> --input seqs.jsonl [--json]',
   options: {
-    model: { type: 'string', description: 'Hugging Face model directory' },
+    model: { type: 'string', description: MODEL_HELP },
+    revision: REVISION_OPTION,
     input: { type: 'string', description: 'JSONL file: one {"ids": [..]} or {"text": ".."} per line' },
     json: { type: 'boolean', description: 'print one JSON array of {tokens, nll, logprobs}' },
     backend: BACKEND_OPTION,
@@ -77,7 +79,7 @@ export const scoreCommand: Command = {
     });
     if (rows.length === 0) throw new Error(`${input}: no rows (expected one {"ids": [...]} or {"text": "..."} per line)`);
     await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
-    const { model, tokenizer } = loadPretrained(dir);
+    const { model, tokenizer } = loadModel(dir, { revision: stringOpt(values, 'revision') });
     let out: ScoredRow[];
     try {
       out = rows.map((r) => {

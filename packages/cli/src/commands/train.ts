@@ -5,10 +5,12 @@ import { readConfigFile, resolveConfig } from '../train/config.js';
 import { settingForHfName } from '../train/hf-training-args.js';
 import { Progress } from '../train/progress.js';
 import { runTrainJob } from '../train/train-job.js';
+import { modelDirectory } from '../load-model.js';
 
 /** Flags that override config settings: kebab-case flag → camelCase setting. */
 const OVERRIDES: Record<string, string> = {
-  model: 'Hugging Face model directory to start from (config.json alone = seeded random init)',
+  model: 'Hugging Face model directory to start from (config.json alone = seeded random init), or a Hub id (org/name) in the local HF cache',
+  revision: 'Hub revision of --model: a branch, tag or commit hash in the local HF cache (default main)',
   data: 'prepared data folder / train .arrow file, or raw source files to prepare (comma-separated)',
   method: 'sft | tft | dft-logits | dft-feature',
   'lc-layer': 'Language Conversion layer i (HF hidden-state index)',
@@ -107,11 +109,13 @@ export const trainCommand: Command = {
       return 0;
     }
     const progress = new Progress(0);
+    // A Hub id becomes its cached snapshot folder here, before anything reads the model or claims --out.
+    const job = { ...config, model: modelDirectory(config.model, config.revision) };
     // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too.
     const lock = claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']);
     let r;
     try {
-      r = await runTrainJob(config, progress);
+      r = await runTrainJob(job, progress);
     } finally {
       lock.release();
     }

@@ -82,6 +82,14 @@ describe('dft train configuration', () => {
     expect(c.detachTeacher).toBe(true);
   });
 
+  it('keeps a Hub id (org/name) as written, with its revision, instead of resolving it against the file', async () => {
+    const file = configFile('hub.json', JSON.stringify({ ...BASE, model: 'meta-llama/Llama-2-7b-hf', revision: 'v1.0' }));
+    const c = await printed('--config', file);
+    expect(c.model).toBe('meta-llama/Llama-2-7b-hf');
+    expect(c.revision).toBe('v1.0');
+    expect((await printed('--config', file, '--revision', 'main')).revision).toBe('main');
+  });
+
   it('reads the same run from YAML', async () => {
     const fromJson = await printed('--config', configFile('same.json', JSON.stringify(BASE)));
     const fromYaml = await printed('--config', configFile('same.yaml', YAML));

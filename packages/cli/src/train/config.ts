@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BACKEND_ORDER, type BackendName } from '@dft/core';
+import { BACKEND_ORDER, isHubId, type BackendName } from '@dft/core';
 import { DFT_METHODS, type DftMethod } from '@dft/losses';
 import { UsageError } from '../command.js';
 import { didYouMean } from '../did-you-mean.js';
@@ -9,8 +9,10 @@ import { fromHfNames, hfBatchSizes, HF_SETTING_NAMES } from './hf-training-args.
 
 /** A `dft train` run, as written in a config file and overridden by flags. */
 export interface TrainConfig {
-  /** Model directory (HF format; config.json alone = random init). */
+  /** Model directory (HF format; config.json alone = random init), or a Hub id (org/name) in the local HF cache. */
   model: string;
+  /** Revision of a Hub-id `model`: branch, tag or commit hash (default main). */
+  revision?: string;
   /** Prepared data (a folder with dataset.json, or a train .arrow file), or raw source files to prepare first. */
   data: string | string[];
   /** Languages to keep when preparing raw parallel data. */
@@ -141,7 +143,9 @@ export function readConfigFile(path: string): Raw {
   const rel = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
   const out = { ...(raw as Raw) };
   for (const key of ['model', 'out', 'resumeFrom', 'evalDataDir', 'output_dir', 'resume_from_checkpoint'] as const) {
-    if (out[key] !== undefined && out[key] !== 'latest') out[key] = rel(out[key]);
+    // A Hub id (org/name) stays as written unless a folder of that name sits beside the config file.
+    const hubId = key === 'model' && typeof out[key] === 'string' && isHubId(out[key]) && !existsSync(resolve(base, out[key]));
+    if (out[key] !== undefined && out[key] !== 'latest' && !hubId) out[key] = rel(out[key]);
   }
   if (out.data !== undefined) out.data = Array.isArray(out.data) ? out.data.map(rel) : rel(out.data);
   if (out.evalData && typeof out.evalData === 'object') {
@@ -186,7 +190,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
     if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype']);
+  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
@@ -237,6 +241,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   oneOf(c.method, DFT_METHODS, 'method', at('method'));
   oneOf(c.pool, ['mean', 'last'], 'pool', at('pool'));
   oneOf(c.schedule, ['cosine', 'linear', 'constant'], 'schedule', at('schedule'));
+  if (c.revision !== undefined && (typeof c.revision !== 'string' || !c.revision)) throw new UsageError(`${at('revision')}: "revision" must be a branch, tag or commit hash, got ${JSON.stringify(c.revision)}`);
   if (c.dtype !== undefined) oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
   if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
   oneOf(c.parallel, ['auto', 'threads', 'processes'], 'parallel', at('parallel'));
