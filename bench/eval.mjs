@@ -44,7 +44,7 @@ const seconds = (fn) => {
 };
 
 // Multiple choice: XCOPA-zh log-likelihoods (context shared by the two choices).
-const xcopa = ev.loadTask('xcopa', 'zh', { dataDir });
+const xcopa = await ev.loadTask('xcopa', 'zh', { dataDir });
 const mcExamples = ev.sampleExamples(xcopa.examples, { limit: mcN });
 const { requests } = ev.truncateRequests(mcExamples.map((e) => ev.tokenizeMc(tokenizer, e)), maxLength, mcExamples.map((e) => e.id));
 const choices = requests.reduce((a, r) => a + r.continuations.length, 0);
@@ -60,7 +60,7 @@ for (const [label, opts] of [
 }
 
 // Long shared context: TruthfulQA MC2 (six-shot primer + question, ~7 answers each).
-const tqa = ev.loadTask('truthfulqa_mc2', 'en', { dataDir });
+const tqa = await ev.loadTask('truthfulqa_mc2', 'en', { dataDir });
 const tqaExamples = ev.sampleExamples(tqa.examples, { limit: Number(opt('tqa', '8')) });
 const tqaReqs = ev.truncateRequests(tqaExamples.map((e) => ev.tokenizeMc(tokenizer, e)), maxLength, tqaExamples.map((e) => e.id)).requests;
 const tqaChoices = tqaReqs.reduce((a, r) => a + r.continuations.length, 0);
@@ -73,7 +73,7 @@ for (const [label, opts] of [
 }
 
 // Generation: XQuAD-zh greedy answers until "\n" (a random model rarely stops early, so rows run full length).
-const xquad = ev.loadTask('xquad', 'zh', { dataDir });
+const xquad = await ev.loadTask('xquad', 'zh', { dataDir });
 const prompts = ev.sampleExamples(xquad.examples, { limit: qaN }).map((e) => e.prompt);
 ev.greedyAnswers(model, tokenizer, prompts.slice(0, 2), { batchSize: 2, maxGenTokens: 2 }); // warm-up
 for (const [label, batchSize] of [['batched 8', 8], ['one at a time', 1]]) {

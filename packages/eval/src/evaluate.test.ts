@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pretrained } from '@dft/core';
 import { evaluate } from './evaluate.js';
 import { scorePredictionsFile } from './score-predictions.js';
+import { writeResults } from './results/write.js';
 import { FIXTURES, HAS_SHARED, SHARED_EVAL, SKIP_SHARED, TINY_LLAMA } from './test-utils/paths.js';
 import { loadTiny, useWasm } from './test-utils/models.js';
 import { TASKS } from './tasks/registry.js';
@@ -29,12 +30,12 @@ describe('evaluate on tiny-llama', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it.skipIf(!HAS_SHARED)(`runs every task and every language present end to end over the real files${SKIP_SHARED}`, () => {
+  it.skipIf(!HAS_SHARED)(`runs every task and every language present end to end over the real files${SKIP_SHARED}`, async () => {
     const tasks = Object.keys(TASKS);
     const before = tf.memory().numTensors;
     const seen: string[] = [];
     const batches = new Map<string, number[]>();
-    const { rows, predictions } = evaluate({
+    const { rows, predictions } = await evaluate({
       model: p.model,
       tokenizer: p.tokenizer,
       tasks: [...tasks.filter((t) => t !== 'xstorycloze'), 'xstorycloze:zh', 'xstorycloze:en'],
@@ -86,8 +87,8 @@ describe('evaluate on tiny-llama', () => {
     expect(rows.filter((r) => r.task === 'xquad').some((r) => r.truncated > 0)).toBe(true);
   });
 
-  it.skipIf(!HAS_SHARED)(`random model: MC accuracy stays within chance ± 4 binomial SE${SKIP_SHARED}`, () => {
-    const { rows, predictions } = evaluate({
+  it.skipIf(!HAS_SHARED)(`random model: MC accuracy stays within chance ± 4 binomial SE${SKIP_SHARED}`, async () => {
+    const { rows, predictions } = await evaluate({
       model: p.model,
       tokenizer: p.tokenizer,
       tasks: ['xcopa:zh', 'mmlu'],
@@ -109,8 +110,8 @@ describe('evaluate on tiny-llama', () => {
     }
   });
 
-  it.skipIf(!HAS_SHARED)(`writes per-example predictions that score back to the same F1 / EM${SKIP_SHARED}`, () => {
-    const { rows } = evaluate({
+  it.skipIf(!HAS_SHARED)(`writes per-example predictions that score back to the same F1 / EM${SKIP_SHARED}`, async () => {
+    const result = await evaluate({
       model: p.model,
       tokenizer: p.tokenizer,
       tasks: ['xquad:vi'],
@@ -118,27 +119,29 @@ describe('evaluate on tiny-llama', () => {
       limit: 3,
       maxGenTokens: 5,
       modelName: 'tiny/llama',
-      predictionsDir: out,
     });
+    const { rows } = result;
+    const written = writeResults(out, rows, 'tiny/llama', { runs: result.runs, predictions: true });
     const file = join(out, 'eval-llama-xquad-vi.predictions.jsonl');
+    expect(written.predictions).toEqual([file]);
     expect(existsSync(file)).toBe(true);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(Object.keys(lines[0]).sort()).toEqual(['answers', 'id', 'prediction', 'scores']);
-    const again = scorePredictionsFile({ task: 'xquad:vi', predictions: file, dataDir: SHARED_EVAL });
+    const again = await scorePredictionsFile({ task: 'xquad:vi', predictions: file, dataDir: SHARED_EVAL });
     expect(again.rows.map((r) => [r.metric, r.value, r.n])).toEqual(rows.map((r) => [r.metric, r.value, r.n]));
   });
 
-  it('fails before running the model on a missing tokenizer, unknown task or language, missing file, bad limit', () => {
+  it('fails before running the model on a missing tokenizer, unknown task or language, missing file, bad limit', async () => {
     const base = { model: p.model, tokenizer: p.tokenizer, dataDir: join(out, 'nothing-here') };
-    expect(() => evaluate({ ...base, tokenizer: null, tasks: ['xnli:en'] })).toThrow('a tokenizer is required');
-    expect(() => evaluate({ ...base, tasks: ['xnli:en', 'squad:en'] })).toThrow('unknown task "squad"');
-    expect(() => evaluate({ ...base, tasks: ['xcopa:ar'] })).toThrow('task xcopa has no language "ar"');
-    expect(() => evaluate({ ...base, tasks: ['xnli:en'] })).toThrow(`default data folder ${join(out, 'nothing-here', 'xnli')} does not exist`);
-    expect(() => evaluate({ ...base, tasks: ['xstorycloze:zh'], paths: STORY, limit: -1 })).toThrow('limit must be a positive integer');
+    await expect(evaluate({ ...base, tokenizer: null, tasks: ['xnli:en'] })).rejects.toThrow('a tokenizer is required');
+    await expect(evaluate({ ...base, tasks: ['xnli:en', 'squad:en'] })).rejects.toThrow('unknown task "squad"');
+    await expect(evaluate({ ...base, tasks: ['xcopa:ar'] })).rejects.toThrow('task xcopa has no language "ar"');
+    await expect(evaluate({ ...base, tasks: ['xnli:en'] })).rejects.toThrow(`default data folder ${join(out, 'nothing-here', 'xnli')} does not exist`);
+    await expect(evaluate({ ...base, tasks: ['xstorycloze:zh'], paths: STORY, limit: -1 })).rejects.toThrow('limit must be a positive integer');
     const mkqa = { ...base, tasks: ['mkqa:en'], paths: { mkqa: join(FIXTURES, 'mkqa', 'mkqa.jsonl') } };
-    expect(() => evaluate({ ...mkqa, maxGenTokens: 512 })).toThrow('maxGenTokens 512 leaves no room for a prompt in 512 positions');
-    expect(() => evaluate({ ...mkqa, batchSize: 0 })).toThrow('batchSize must be a positive integer, got 0');
-    expect(() => evaluate({ ...base, tasks: ['xstorycloze:zh'], paths: STORY, batchSize: 1.5 })).toThrow('batchSize must be a positive integer');
+    await expect(evaluate({ ...mkqa, maxGenTokens: 512 })).rejects.toThrow('maxGenTokens 512 leaves no room for a prompt in 512 positions');
+    await expect(evaluate({ ...mkqa, batchSize: 0 })).rejects.toThrow('batchSize must be a positive integer, got 0');
+    await expect(evaluate({ ...base, tasks: ['xstorycloze:zh'], paths: STORY, batchSize: 1.5 })).rejects.toThrow('batchSize must be a positive integer');
   });
 });

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@dft/core';
 import type { Tokenizer } from '@dft/tokenizer';
+import type { GenExample, McExample } from './prompts/types.js';
 import { toRows, type ResultRow } from './results/rows.js';
-import { predictionsFileName, writePredictions } from './results/write.js';
 import { greedyAnswers } from './scoring/greedy-answers.js';
 import { loglikelihoods } from './scoring/loglikelihood.js';
 import { mcScores, type McPrediction } from './scoring/mc-metrics.js';
@@ -44,17 +44,31 @@ export interface EvaluateOptions extends TaskDataOptions {
   maxGenTokens?: number;
   /** Name in the result rows and file names. Default `model`. */
   modelName?: string;
-  /** Write `eval-<model>-<task>-<lang>.predictions.jsonl` (one line per example) into this folder. */
-  predictionsDir?: string;
   onProgress?: (p: EvalProgress) => void;
 }
 
 export type ExamplePrediction = McPrediction | QaPrediction;
 
+/** One (task, language) as it ran: the examples evaluated and what each came to, in the same order. */
+export type TaskRun = {
+  task: string;
+  lang: string;
+  /** Each example's 0-based position in the task's file (the harness's `doc_id`). */
+  docIds: number[];
+  maxGenTokens: number | null;
+} & (
+  | { kind: 'mc'; examples: McExample[]; predictions: McPrediction[] }
+  | { kind: 'gen'; examples: GenExample[]; predictions: QaPrediction[] }
+);
+
 export interface EvaluateResult {
   rows: ResultRow[];
   /** Per-example outcomes keyed `task:lang`. */
   predictions: Record<string, ExamplePrediction[]>;
+  /** Every (task, language) with its examples, for `--log-samples`. */
+  runs: TaskRun[];
+  /** When the evaluation started (Unix seconds, the harness's `date`). */
+  startedAt: number;
 }
 
 interface RunContext {
@@ -68,26 +82,37 @@ interface RunContext {
 function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
   const { tokenizer, batchSize, maxLength, onBatch } = run;
   const sampling = { limit: opts.limit, seed: opts.seed };
+  const position = new Map<object, number>(loaded.examples.map((ex, i) => [ex, i]));
+  const base = (examples: readonly object[], maxGenTokens: number | null) => ({
+    task: loaded.def.name,
+    lang: loaded.lang,
+    docIds: examples.map((ex) => position.get(ex)!),
+    maxGenTokens,
+  });
   if (loaded.kind === 'mc') {
     const examples = sampleExamples(loaded.examples, sampling);
     run.onStart(examples.length);
     const fitted = truncateRequests(examples.map((ex) => tokenizeMc(tokenizer, ex)), maxLength, examples.map((ex) => ex.id));
     const lls = loglikelihoods(opts.model, fitted.requests, { batchSize, onBatch });
-    return { ...mcScores(loaded.def.metrics, examples, lls), truncated: fitted.truncated, extra: {} };
+    const scored = mcScores(loaded.def.metrics, examples, lls);
+    const taskRun: TaskRun = { kind: 'mc', ...base(examples, null), examples, predictions: scored.predictions };
+    return { ...scored, truncated: fitted.truncated, extra: {}, taskRun };
   }
   const examples = sampleExamples(loaded.examples, sampling);
   run.onStart(examples.length);
   const maxGenTokens = opts.maxGenTokens ?? 64;
   const gen = greedyAnswers(opts.model, tokenizer, examples.map((ex) => ex.prompt), { batchSize, maxGenTokens, maxLength, onBatch });
   const scored = qaScores(loaded.def.qa, loaded.lang, loaded.def.metrics, examples, gen.texts);
-  return { ...scored, truncated: gen.truncated, extra: { maxGenTokens, generatedTokens: gen.tokens } };
+  const taskRun: TaskRun = { kind: 'gen', ...base(examples, maxGenTokens), examples, predictions: scored.predictions };
+  return { ...scored, truncated: gen.truncated, extra: { maxGenTokens, generatedTokens: gen.tokens }, taskRun };
 }
 
 /**
  * Zero-shot evaluation of a model on tasks × languages (DESIGN §5, lm-evaluation-harness conventions).
  * Every task's data is loaded and checked before the model runs, so a missing or malformed file fails fast.
  */
-export function evaluate(opts: EvaluateOptions): EvaluateResult {
+export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
+  const startedAt = Date.now() / 1000;
   const { tokenizer } = opts;
   if (!tokenizer) throw new Error('eval: a tokenizer is required (the model directory has no tokenizer.json?)');
   const batchSize = opts.batchSize ?? 8;
@@ -95,9 +120,12 @@ export function evaluate(opts: EvaluateOptions): EvaluateResult {
   if (!Number.isInteger(maxLength) || maxLength < 2) throw new Error(`eval: maxLength must be an integer ≥ 2, got ${maxLength}`);
   const model = opts.modelName ?? 'model';
   const refs = parseTaskSpecs(opts.tasks, opts.langs);
-  const loaded = refs.map((r) => loadTask(r.task, r.lang, opts));
+  const loaded: LoadedTask[] = [];
+  for (const r of refs) loaded.push(await loadTask(r.task, r.lang, opts));
   const rows: ResultRow[] = [];
   const predictions: Record<string, ExamplePrediction[]> = {};
+  const runs: TaskRun[] = [];
+  const backend = tf.getBackend();
   loaded.forEach((task, index) => {
     const name = task.def.name;
     const progress = (phase: EvalProgress['phase'], done: number, n: number) =>
@@ -115,6 +143,7 @@ export function evaluate(opts: EvaluateOptions): EvaluateResult {
     const config = {
       file: task.file,
       examples: task.examples.length,
+      backend,
       limit: opts.limit ?? null,
       seed: opts.seed ?? null,
       batchSize,
@@ -123,8 +152,8 @@ export function evaluate(opts: EvaluateOptions): EvaluateResult {
     };
     rows.push(...toRows(task.def.metrics, out.scores, { model, task: name, lang: task.lang, durationS, truncated: out.truncated, config }));
     predictions[`${name}:${task.lang}`] = out.predictions;
-    if (opts.predictionsDir) writePredictions(join(opts.predictionsDir, predictionsFileName(model, name, task.lang)), out.predictions);
+    runs.push(out.taskRun);
     progress('done', n, n);
   });
-  return { rows, predictions };
+  return { rows, predictions, runs, startedAt };
 }

@@ -25,17 +25,25 @@ export { loadTruthfulQa } from './loaders/truthfulqa.js';
 export { loadSquad } from './loaders/squad.js';
 export { loadMkqa } from './loaders/mkqa.js';
 export type * from './loaders/types.js';
+export type { TableRows } from './io/json-records.js';
 
 export { toRows } from './results/rows.js';
 export type { ResultRow, PerExample } from './results/rows.js';
 export { resultsMarkdown } from './results/markdown.js';
-export { writeResults, writePredictions, resultFileNames, predictionsFileName } from './results/write.js';
+export { writeResults, writeJsonLines, mergeRows, resultFileNames, predictionsFileName, fileTimestamp } from './results/write.js';
+export type { WriteResultsOptions, WrittenResults } from './results/write.js';
+export { harnessResults } from './results/harness-results.js';
+export type { HarnessRunInfo } from './results/harness-results.js';
+export { sampleLines } from './results/samples.js';
+export { harnessTaskName, fromHarnessName } from './tasks/harness-names.js';
+export { promptTemplate } from './tasks/prompt-template.js';
+export type { PromptTemplate } from './tasks/prompt-template.js';
 
 export { scorePredictionsFile, readPredictionsFile } from './score-predictions.js';
 export type { ScorePredictionsOptions } from './score-predictions.js';
 
 export { evaluate } from './evaluate.js';
-export type { EvaluateOptions, EvaluateResult, EvalProgress, ExamplePrediction } from './evaluate.js';
+export type { EvaluateOptions, EvaluateResult, EvalProgress, ExamplePrediction, TaskRun } from './evaluate.js';
 export { loglikelihoods } from './scoring/loglikelihood.js';
 export type { LoglikelihoodOptions } from './scoring/loglikelihood.js';
 export { tokenizeMc } from './scoring/tokenize-mc.js';

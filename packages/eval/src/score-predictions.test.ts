@@ -15,10 +15,10 @@ function file(name: string, lines: string[]): string {
 const MKQA = { paths: { mkqa: join(FIXTURES, 'mkqa', 'mkqa.jsonl') } };
 
 describe('scoring a predictions file without a model', () => {
-  it('scores {id, prediction} rows with the task\'s official rules (hand-computed)', () => {
+  it('scores {id, prediction} rows with the task\'s official rules (hand-computed)', async () => {
     // 101: "da vinci painted it" vs "da vinci": P 2/4, R 1 ⇒ F1 2/3 (the best gold); 102: "never" vs No Answer ⇒ 0.
     const preds = file('p.jsonl', ['{"id": 101, "prediction": "da Vinci painted it"}', '{"id": "102", "prediction": "never"}']);
-    const { rows, predictions } = scorePredictionsFile({ task: 'mkqa:en', predictions: preds, ...MKQA, model: 'gpt' });
+    const { rows, predictions } = await scorePredictionsFile({ task: 'mkqa:en', predictions: preds, ...MKQA, model: 'gpt' });
     expect(rows.map((r) => [r.metric, r.n])).toEqual([['f1', 2], ['em', 2]]);
     expect(rows[0].value).toBeCloseTo(100 / 3, 10);
     expect(rows[1].value).toBe(0);
@@ -26,31 +26,31 @@ describe('scoring a predictions file without a model', () => {
     expect(predictions[0].scores.f1).toBeCloseTo(200 / 3, 10);
     // An empty prediction matches an unanswerable question.
     const empty = file('e.jsonl', ['{"id": "102", "prediction": ""}']);
-    expect(scorePredictionsFile({ task: 'mkqa:zh', predictions: empty, ...MKQA }).rows.map((r) => r.value)).toEqual([100, 100]);
+    expect((await scorePredictionsFile({ task: 'mkqa:zh', predictions: empty, ...MKQA })).rows.map((r) => r.value)).toEqual([100, 100]);
   });
 
-  it('matches 64-bit MKQA ids digit for digit (no float rounding)', () => {
+  it('matches 64-bit MKQA ids digit for digit (no float rounding)', async () => {
     const data = file('mk.jsonl', [
       '{"example_id": 7631360939705650347, "queries": {"en": "q"}, "answers": {"en": [{"type": "entity", "text": "Ridley Scott"}]}}',
     ]);
     const ok = file('ok.jsonl', ['{"id": 7631360939705650347, "prediction": "Ridley Scott"}']);
-    expect(scorePredictionsFile({ task: 'mkqa:en', predictions: ok, paths: { mkqa: data } }).rows[1].value).toBe(100);
+    expect((await scorePredictionsFile({ task: 'mkqa:en', predictions: ok, paths: { mkqa: data } })).rows[1].value).toBe(100);
     // Same double, different integer: must not be taken for the question above.
     const near = file('near.jsonl', ['{"id": 7631360939705650346, "prediction": "Ridley Scott"}']);
-    expect(() => scorePredictionsFile({ task: 'mkqa:en', predictions: near, paths: { mkqa: data } })).toThrow('id "7631360939705650346" is not a question');
+    await expect(scorePredictionsFile({ task: 'mkqa:en', predictions: near, paths: { mkqa: data } })).rejects.toThrow('id "7631360939705650346" is not a question');
   });
 
-  it('rejects unknown ids, duplicates, malformed rows, empty files, MC tasks and specs without a language', () => {
+  it('rejects unknown ids, duplicates, malformed rows, empty files, MC tasks and specs without a language', async () => {
     const unknown = file('u.jsonl', ['{"id": "999", "prediction": "x"}']);
-    expect(() => scorePredictionsFile({ task: 'mkqa:en', predictions: unknown, ...MKQA })).toThrow(`${unknown}: id "999" is not a question of mkqa:en`);
+    await expect(scorePredictionsFile({ task: 'mkqa:en', predictions: unknown, ...MKQA })).rejects.toThrow(`${unknown}: id "999" is not a question of mkqa:en`);
     const dup = file('d.jsonl', ['{"id": "101", "prediction": "x"}', '{"id": "101", "prediction": "y"}']);
-    expect(() => scorePredictionsFile({ task: 'mkqa:en', predictions: dup, ...MKQA })).toThrow(`${dup}:2: duplicate prediction for id "101"`);
+    await expect(scorePredictionsFile({ task: 'mkqa:en', predictions: dup, ...MKQA })).rejects.toThrow(`${dup}:2: duplicate prediction for id "101"`);
     const bad = file('b.jsonl', ['{"id": "101", "answer": "x"}']);
-    expect(() => scorePredictionsFile({ task: 'mkqa:en', predictions: bad, ...MKQA })).toThrow(`${bad}:1: "prediction" must be a string, got nothing (missing)`);
+    await expect(scorePredictionsFile({ task: 'mkqa:en', predictions: bad, ...MKQA })).rejects.toThrow(`${bad}:1: "prediction" must be a string, got nothing (missing)`);
     const none = file('n.jsonl', ['']);
-    expect(() => scorePredictionsFile({ task: 'mkqa:en', predictions: none, ...MKQA })).toThrow(`${none} holds no predictions`);
+    await expect(scorePredictionsFile({ task: 'mkqa:en', predictions: none, ...MKQA })).rejects.toThrow(`${none} holds no predictions`);
     const x = join(FIXTURES, 'xstorycloze');
-    expect(() => scorePredictionsFile({ task: 'xstorycloze:zh', predictions: unknown, paths: { xstorycloze: x } })).toThrow('xstorycloze is multiple choice');
-    expect(() => scorePredictionsFile({ task: 'mkqa', predictions: unknown, ...MKQA })).toThrow('name one task and language');
+    await expect(scorePredictionsFile({ task: 'xstorycloze:zh', predictions: unknown, paths: { xstorycloze: x } })).rejects.toThrow('xstorycloze is multiple choice');
+    await expect(scorePredictionsFile({ task: 'mkqa', predictions: unknown, ...MKQA })).rejects.toThrow('name one task and language');
   });
 });

@@ -35,12 +35,12 @@ export function readPredictionsFile(path: string): Map<string, string> {
  * Scores a file of answers generated elsewhere against a QA task's gold answers (no model needed): the rows
  * cover the examples the file answers; an id the task does not have is an error.
  */
-export function scorePredictionsFile(opts: ScorePredictionsOptions): { rows: ResultRow[]; predictions: QaPrediction[] } {
+export async function scorePredictionsFile(opts: ScorePredictionsOptions): Promise<{ rows: ResultRow[]; predictions: QaPrediction[] }> {
   const t0 = performance.now();
   const refs = parseTaskSpecs([opts.task]);
   if (refs.length !== 1 || !opts.task.includes(':')) throw new Error(`eval: name one task and language to score predictions, e.g. xquad:zh (got "${opts.task}")`);
   const { task, lang } = refs[0];
-  const loaded = loadTask(task, lang, opts);
+  const loaded = await loadTask(task, lang, opts);
   if (loaded.kind !== 'gen') throw new Error(`eval: ${task} is multiple choice; only xquad, mlqa and mkqa predictions can be scored from a file`);
   const preds = readPredictionsFile(opts.predictions);
   const byId = new Map(loaded.examples.map((ex) => [ex.id, ex]));

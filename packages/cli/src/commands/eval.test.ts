@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, selectBackend } from '@dft/core';
@@ -61,14 +61,19 @@ describe('dft eval', () => {
   it('--model --tasks xcopa:zh --limit 20 --json gives the eval library rows for the same model and data', async () => {
     const r = await dft('eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--limit', '20', '--data-dir', EVAL_DATA, '--json');
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/eval xcopa:zh \(1\/1\): 20 examples/);
+    // Progress off a TTY: JSON lines on stderr, from the task's start to its end.
+    const events = r.err.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(events[0]).toEqual({ event: 'eval_start', task: 'xcopa', lang: 'zh', index: 0, total: 1, done: 0, n: 20 });
+    expect(events.at(-1)).toMatchObject({ event: 'eval_done', done: 20, n: 20, eta_s: 0 });
+    expect(events.filter((e) => e.event === 'eval_progress').map((e) => e.done)).toEqual([8, 16, 20]);
     const rows = JSON.parse(r.out) as ResultRow[];
     expect(rows.map((x) => x.metric)).toEqual(['acc', 'acc_norm']);
     await selectBackend({ prefer: 'wasm', log: null });
     const { model, tokenizer } = loadPretrained(TINY_LLAMA, { log: null });
-    const lib = evaluate({ model, tokenizer, tasks: ['xcopa:zh'], limit: 20, dataDir: EVAL_DATA, modelName: 'tiny-llama' }).rows;
+    const lib = (await evaluate({ model, tokenizer, tasks: ['xcopa:zh'], limit: 20, dataDir: EVAL_DATA, modelName: 'tiny-llama' })).rows;
     model.dispose();
-    const strip = (x: ResultRow) => ({ ...x, durationS: 0 });
+    // The rows name their backend (the CLI's default one here, wasm for the library); the numbers agree.
+    const strip = (x: ResultRow) => ({ ...x, durationS: 0, config: { ...x.config, backend: null } });
     expect(rows.map(strip)).toEqual(lib.map(strip));
     for (const x of rows) {
       expect(x.n).toBe(20);
@@ -77,6 +82,43 @@ describe('dft eval', () => {
       const p = x.value / 100;
       expect(x.stderr).toBeCloseTo(100 * Math.sqrt((p * (1 - p)) / 19), 6);
     }
+  });
+
+  it('--out twice: harness results files side by side, rows merged, --log-samples lines that match the predictions', async () => {
+    const out = join(tmp.dir, 'twice');
+    const common = ['--model', TINY_LLAMA, '--eval-data-dir', EVAL_DATA, '--out', out, '--json'];
+    const first = await dft('eval', ...common, '--tasks', 'xcopa_zh', '--limit', '6', '--write-predictions', '--log-samples');
+    expect(first.code).toBe(0);
+    const files = () => readdirSync(out).sort();
+    const [results1] = files().filter((f) => f.startsWith('results_'));
+    expect(results1).toMatch(/^results_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.json$/);
+    const harness = readJson<Record<string, any>>(join(out, results1));
+    const rows = JSON.parse(first.out) as ResultRow[];
+    expect(harness.results.xcopa_zh['acc,none']).toBeCloseTo(metric(rows, 'acc').value / 100, 12);
+    expect(harness['n-samples'].xcopa_zh).toEqual({ original: 500, effective: 6 });
+    expect(harness.config).toMatchObject({ model: TINY_LLAMA, model_name: 'tiny-llama', batch_size: 8, limit: 6, backend: expect.any(String) });
+    const stamp = results1.slice('results_'.length, -'.json'.length);
+    const samples = readFileSync(join(out, `samples_xcopa_zh_${stamp}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const preds = readFileSync(join(out, 'eval-tiny-llama-xcopa-zh.predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.map((x) => x.doc_id)).toEqual([0, 1, 2, 3, 4, 5]);
+    samples.forEach((x, i) => {
+      expect(x.filtered_resps).toEqual(preds[i].lls);
+      expect(x.target).toBe(String(preds[i].gold));
+      expect(x.acc).toBe(preds[i].scores.acc / 100);
+      expect(x.arguments.gen_args_1.arg_0).toBe(x.arguments.gen_args_0.arg_0);
+    });
+    // A second evaluation of another task: a second results file; both tasks stay in eval-<model>.json.
+    const second = await dft('eval', ...common, '--tasks', 'xquad:zh', '--limit', '2', '--max-new-tokens', '3');
+    expect(second.code).toBe(0);
+    expect(files().filter((f) => f.startsWith('results_'))).toHaveLength(2);
+    expect(readJson<ResultRow[]>(join(out, 'eval-tiny-llama.json')).map((x) => `${x.task}:${x.metric}`)).toEqual([
+      'xcopa:acc', 'xcopa:acc_norm', 'xquad:f1', 'xquad:em', 'xquad:f1_lang', 'xquad:em_lang',
+    ]);
+    // Re-running xcopa without --write-predictions drops its predictions file, which would no longer match.
+    expect((await dft('eval', ...common, '--tasks', 'xcopa:zh', '--limit', '2')).code).toBe(0);
+    expect(files().filter((f) => f.endsWith('.predictions.jsonl'))).toEqual([]);
+    expect(readJson<ResultRow[]>(join(out, 'eval-tiny-llama.json')).filter((x) => x.task === 'xcopa').map((x) => x.n)).toEqual([2, 2]);
+    expect((await dft('eval', '--model', TINY_LLAMA, '--tasks', 'xcopa:zh', '--log-samples')).err).toMatch(/--log-samples needs --out/);
   });
 
   it('usage errors exit 2: no --tasks, no --model or --predictions, a malformed --data pair', async () => {

@@ -1,8 +1,9 @@
 import { selectBackend, type BackendName } from '@dft/core';
 import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
-import { evaluate, resultsMarkdown, scorePredictionsFile, writeResults, type EvalProgress, type ResultRow } from '@dft/eval';
+import { evaluate, resultsMarkdown, scorePredictionsFile, writeResults, type ResultRow, type WrittenResults } from '@dft/eval';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { evalProgress } from './eval-progress.js';
 
 /** `--data task[:lang]=path` pairs → the evaluators' per-task paths. */
 function dataPaths(list: string[] | undefined): Record<string, string> {
@@ -15,20 +16,20 @@ function dataPaths(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
-function report(rows: ResultRow[], json: boolean, files: { json: string; markdown: string } | null): void {
+function report(rows: ResultRow[], json: boolean, files: WrittenResults | null): void {
   if (json) process.stdout.write(JSON.stringify(rows) + '\n');
   else process.stdout.write(resultsMarkdown(rows));
-  if (files) process.stderr.write(`results: ${files.json}\n         ${files.markdown}\n`);
+  if (files) process.stderr.write(`results: ${[files.json, files.markdown, files.harness, ...files.samples, ...files.predictions].join('\n         ')}\n`);
 }
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'zero-shot evaluation (xnli, xcopa, xstorycloze, mmlu, truthfulqa_mc1/mc2, xquad, mlqa, mkqa)',
-  usage: 'dft eval --model <dir> --tasks <task[:lang],...> [--limit N] [--out dir] [--json] | dft eval --tasks xquad:zh --predictions preds.jsonl',
+  usage: 'dft eval --model <dir> --tasks <task[:lang],...> [--limit N] [--out dir [--log-samples]] [--json] | dft eval --tasks xquad:zh --predictions preds.jsonl',
   options: {
     model: { type: 'string', description: MODEL_HELP },
     revision: REVISION_OPTION,
-    tasks: { type: 'string', description: 'comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu (no language = its default languages)' },
+    tasks: { type: 'string', description: 'comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu or harness names (xcopa_zh, mlqa_zh_zh); no language = its default languages' },
     languages: { type: 'string', description: 'languages for tasks named without one (comma-separated)', deprecatedNames: ['langs'] },
     limit: { type: 'string', description: 'examples per task: a count, or a fraction in (0, 1)' },
     seed: { type: 'string', description: 'with --limit: a seeded random subset instead of the first examples' },
@@ -36,8 +37,9 @@ export const evalCommand: Command = {
     'max-new-tokens': { type: 'string', description: 'most tokens per generated answer (default 64)', deprecatedNames: ['max-gen-tokens'] },
     'eval-data-dir': { type: 'string', description: 'folder with the upstream sets (default ../shared/data/eval or $DFT_EVAL_DATA)', deprecatedNames: ['data-dir'] },
     data: { type: 'string', multiple: true, description: 'file or folder for one task: task[:lang]=path (repeatable)' },
-    out: { type: 'string', description: 'write eval-<model>.json / .md (and predictions) here' },
+    out: { type: 'string', description: 'write eval-<model>.json / .md (merged with earlier runs) and a new results_<time>.json (lm-evaluation-harness layout) here' },
     'write-predictions': { type: 'boolean', description: 'also write per-example predictions (JSONL) into --out' },
+    'log-samples': { type: 'boolean', description: 'also write samples_<task>_<time>.jsonl (prompts, per-choice log-likelihoods, answers) into --out' },
     predictions: { type: 'string', description: 'score a JSONL file of {id, prediction} for one QA task, without a model' },
     name: { type: 'string', description: 'model name in results and file names (default: the model folder name)' },
     json: { type: 'boolean', description: 'print the result rows as one JSON array' },
@@ -47,6 +49,7 @@ export const evalCommand: Command = {
     "prompts longer than the model's max_position_embeddings lose tokens on the left, as lm-evaluation-harness does (generation keeps room for --max-new-tokens); the results' truncated column counts them.",
   examples: [
     'dft eval --model out/final --tasks xcopa:zh,xquad:zh --limit 200 --out out/eval',
+    'dft eval --model out/final --tasks xcopa_zh,xnli_zh --out out/eval --log-samples',
     'dft eval --tasks xquad:zh --predictions preds.jsonl --json',
     'dft eval --model models/llama2 --tasks mmlu --data mmlu=path/to/mmlu_test_folder',
   ],
@@ -57,7 +60,7 @@ export const evalCommand: Command = {
     const predictions = stringOpt(values, 'predictions');
     if (predictions) {
       const name = stringOpt(values, 'name') ?? 'predictions';
-      const { rows } = scorePredictionsFile({ task: tasksArg, predictions, model: name, ...dataOpts });
+      const { rows } = await scorePredictionsFile({ task: tasksArg, predictions, model: name, ...dataOpts });
       const lock = out ? claimOutDir(out, 'eval', (l) => process.stderr.write(`${l}\n`)) : null;
       try {
         report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
@@ -70,6 +73,7 @@ export const evalCommand: Command = {
     if (!dir) throw new UsageError('--model is required (or --predictions to score a file)');
     const name = stringOpt(values, 'name') ?? dir.replace(/\/+$/, '').split('/').pop()!;
     if (values['write-predictions'] && !out) throw new UsageError('--write-predictions needs --out');
+    if (values['log-samples'] && !out) throw new UsageError('--log-samples needs --out');
     // Every option is read before the model is loaded, so a usage error costs no load.
     const options = {
       tasks: tasksArg.split(',').map((t) => t.trim()).filter(Boolean),
@@ -79,10 +83,7 @@ export const evalCommand: Command = {
       batchSize: numberOpt(values, 'micro-batch', { integer: true, min: 1 }),
       maxGenTokens: numberOpt(values, 'max-new-tokens', { integer: true, min: 1 }),
       modelName: name,
-      predictionsDir: values['write-predictions'] && out ? out : undefined,
-      onProgress: (p: EvalProgress) => {
-        if (p.phase === 'start') process.stderr.write(`eval ${p.task}:${p.lang} (${p.index + 1}/${p.total}): ${p.n} examples\n`);
-      },
+      onProgress: evalProgress(),
       ...dataOpts,
     };
     // A Hub id is resolved from the cache before --out is claimed, so a model that is not cached leaves nothing.
@@ -92,13 +93,15 @@ export const evalCommand: Command = {
     try {
       await selectBackend({ prefer: stringOpt(values, 'backend') as BackendName | undefined });
       const { model, tokenizer } = loadModel(modelDir);
-      let rows: ResultRow[];
+      let result;
       try {
-        rows = evaluate({ model, tokenizer, ...options }).rows;
+        result = await evaluate({ model, tokenizer, ...options });
       } finally {
         model.dispose();
       }
-      report(rows, Boolean(values.json), out ? writeResults(out, rows, name) : null);
+      const { rows, runs, startedAt } = result;
+      const write = { runs, startedAt, modelPath: dir, predictions: Boolean(values['write-predictions']), logSamples: Boolean(values['log-samples']) };
+      report(rows, Boolean(values.json), out ? writeResults(out, rows, name, write) : null);
     } finally {
       lock?.release();
     }

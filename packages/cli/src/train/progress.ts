@@ -2,7 +2,7 @@ import type { LogRow } from '@dft/core';
 
 const TERMS = ['tft', 'lc', 'et'];
 
-function duration(s: number): string {
+export function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;

@@ -185,8 +185,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         onStep: (row: LogRow) => bar.step(row, resumed?.step ?? 0, (resumed?.log?.at(-1) as LogRow | undefined)?.elapsedS ?? 0),
         evalEvery: c.evalEvery,
         evaluate: c.evalTasks.length
-          ? (step) => {
-              const { rows } = evaluate({ model, tokenizer, tasks: c.evalTasks, limit: c.evalLimit, modelName: `step-${step}`, ...evalOpts });
+          ? async (step) => {
+              const { rows } = await evaluate({ model, tokenizer, tasks: c.evalTasks, limit: c.evalLimit, modelName: `step-${step}`, ...evalOpts });
               return evalRow(rows);
             }
           : undefined,
@@ -207,8 +207,9 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     if (writer && c.finalEvalTasks.length && result.stoppedBy !== 'signal') {
       progress.message(`evaluating ${c.finalEvalTasks.join(', ')}${c.finalEvalLimit ? ` (limit ${c.finalEvalLimit})` : ''}`);
       const name = `${c.method}-step-${result.steps}`;
-      resultRows = evaluate({ model, tokenizer, tasks: c.finalEvalTasks, limit: c.finalEvalLimit, modelName: name, ...evalOpts }).rows;
-      results = writeResults(out, resultRows, name);
+      const evaluated = await evaluate({ model, tokenizer, tasks: c.finalEvalTasks, limit: c.finalEvalLimit, modelName: name, ...evalOpts });
+      resultRows = evaluated.rows;
+      results = writeResults(out, resultRows, name, { startedAt: evaluated.startedAt, modelPath: c.model });
     }
     const report = join(out, 'report.html');
     const html = renderReport({ title: `dft train: ${c.method}`, log: result.log, config: c, results: resultRows, checkpoint: result.lastCheckpoint });

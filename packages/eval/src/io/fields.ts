@@ -1,8 +1,15 @@
 import type { JsonObject } from './json-records.js';
 
-/** Where a record came from, for error messages: `file:line` or `file: record n`. */
-export function where(path: string, line: number, unit: 'line' | 'record' = 'line'): string {
-  return unit === 'line' ? `${path}:${line}` : `${path}: record ${line}`;
+/** How records of a file are counted in messages: text lines, JSON array records (1-based), Parquet rows. */
+export type RecordUnit = 'line' | 'record' | 'row';
+
+/**
+ * Where a record came from, for error messages: `file:line`, `file: record n`, or `file: row i` (0-based, as
+ * the data package, pandas and `datasets` number the rows of a Parquet file; `line` is i + 1).
+ */
+export function where(path: string, line: number, unit: RecordUnit = 'line'): string {
+  if (unit === 'line') return `${path}:${line}`;
+  return unit === 'record' ? `${path}: record ${line}` : `${path}: row ${line - 1}`;
 }
 
 /** A required non-empty string field. */

@@ -1,3 +1,4 @@
+import type { RecordUnit } from './fields.js';
 import { readText } from './read-text.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -19,6 +20,13 @@ export function integerFieldText(rec: Located<JsonObject>, key: string): string 
   if (typeof v !== 'number' || Number.isSafeInteger(v) || rec.raw === undefined) return String(v);
   const m = new RegExp(`"${key}"\\s*:\\s*(-?\\d+)`).exec(rec.raw);
   return m ? m[1] : String(v);
+}
+
+/** The records of one file (JSON Lines, a JSON array or a Parquet file) and how they are counted. */
+export interface TableRows {
+  path: string;
+  records: Located<JsonObject>[];
+  unit: RecordUnit;
 }
 
 /** Parses a whole-file JSON document, naming the file on a syntax error. */

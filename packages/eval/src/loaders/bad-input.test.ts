@@ -96,13 +96,13 @@ describe('malformed records: clear errors naming file and line', () => {
     expect(() => loadMkqa(z, 'en')).toThrow(`${z} is not a valid gzip file`);
   });
 
-  it('missing file, a folder given as a file, an empty dataset', () => {
+  it('missing file, a folder given as a file, an empty dataset', async () => {
     expect(() => loadXcopa(join(dir, 'nope.jsonl'))).toThrow(`XCOPA file ${join(dir, 'nope.jsonl')} does not exist`);
     expect(() => loadXcopa(dir)).toThrow(`XCOPA path ${dir} is a folder, expected a file`);
     const empty = file('empty.jsonl', '\n\n');
-    expect(() => loadTask('xcopa', 'zh', { paths: { xcopa: empty } })).toThrow(`xcopa:zh: ${empty} holds no examples`);
+    await expect(loadTask('xcopa', 'zh', { paths: { xcopa: empty } })).rejects.toThrow(`xcopa:zh: ${empty} holds no examples`);
     mkdirSync(join(dir, 'xcopa-folder'));
-    expect(() => loadTask('xcopa', 'vi', { paths: { 'xcopa:vi': join(dir, 'xcopa-folder') } })).toThrow(
+    await expect(loadTask('xcopa', 'vi', { paths: { 'xcopa:vi': join(dir, 'xcopa-folder') } })).rejects.toThrow(
       `no data file in ${join(dir, 'xcopa-folder')} (looked for ${join(dir, 'xcopa-folder', 'vi', 'test.vi.jsonl')}`,
     );
   });

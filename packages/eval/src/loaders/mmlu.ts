@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readText } from '../io/read-text.js';
-import { readRecords, type JsonObject } from '../io/json-records.js';
+import { readRecords, type JsonObject, type TableRows } from '../io/json-records.js';
 import { expectCells, parseCsv } from '../io/delimited.js';
 import { arr, describe, str, where } from '../io/fields.js';
 import type { MmluRecord } from './types.js';
@@ -42,11 +42,11 @@ function fromCsv(path: string): MmluRecord[] {
 }
 
 /**
- * JSON array or JSON Lines: Okapi's translated m_mmlu (`id` = `subject/...`, `instruction`, `option_a..d`,
- * `answer` letter) or HF `cais/mmlu` rows (`question`, `subject`, `choices`, `answer` index).
+ * Record rows (JSON array, JSON Lines, or the Hub's Parquet): Okapi's translated m_mmlu (`id` = `subject/...`,
+ * `instruction`, `option_a..d`, `answer` letter) or HF `cais/mmlu` rows (`question`, `subject`, `choices`,
+ * `answer` index).
  */
-function fromJson(path: string): MmluRecord[] {
-  const { records, unit } = readRecords(path, 'MMLU');
+export function mmluRows({ path, records, unit }: TableRows): MmluRecord[] {
   const fileSubject = subjectFromFileName(path);
   return records.map(({ value: o, line }) => {
     const at = where(path, line, unit);
@@ -72,7 +72,7 @@ function fromJson(path: string): MmluRecord[] {
 /** Loads one MMLU file (CSV, JSON, JSONL) or every such file of a folder (`<folder>/<split>/` when it exists). */
 export function loadMmlu(path: string, split = 'test'): MmluRecord[] {
   if (!existsSync(path)) throw new Error(`eval: MMLU path ${path} does not exist`);
-  if (!statSync(path).isDirectory()) return /\.csv$/i.test(path) ? fromCsv(path) : fromJson(path);
+  if (!statSync(path).isDirectory()) return /\.csv$/i.test(path) ? fromCsv(path) : mmluRows({ path, ...readRecords(path, 'MMLU') });
   const dir = existsSync(join(path, split)) && statSync(join(path, split)).isDirectory() ? join(path, split) : path;
   const files = readdirSync(dir)
     .filter((f) => /\.(csv|json|jsonl)$/i.test(f))

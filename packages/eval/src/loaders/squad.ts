@@ -1,11 +1,42 @@
 import { readText } from '../io/read-text.js';
-import { parseJsonDocument, type JsonObject } from '../io/json-records.js';
-import { arr, str } from '../io/fields.js';
+import { parseJsonDocument, parseJsonLines, type JsonObject, type TableRows } from '../io/json-records.js';
+import { arr, describe, obj, str, where } from '../io/fields.js';
 import type { QaRecord } from './types.js';
 
-/** SQuAD v1.1 JSON (XQuAD, MLQA): `data[].paragraphs[].{context, qas[].{id, question, answers[].text}}`. */
+/** Question ids are unique within a file: a repeated one means the file was concatenated or corrupted. */
+function checkId(ids: Set<string>, id: string, at: string): void {
+  if (id === '') throw new Error(`eval: ${at}: missing "id"`);
+  if (ids.has(id)) throw new Error(`eval: ${at}: duplicate question id "${id}"`);
+  ids.add(id);
+}
+
+/**
+ * One question per row, as the Hub's `google/xquad` and `facebook/mlqa` ship them (Parquet, or JSON Lines from
+ * `to_json`): `id`, `context`, `question`, `answers: {text: [...], answer_start: [...]}`.
+ */
+export function squadRows({ path, records, unit }: TableRows): QaRecord[] {
+  const ids = new Set<string>();
+  return records.map(({ value: o, line }) => {
+    const at = where(path, line, unit);
+    const id = o.id === undefined || o.id === null ? '' : String(o.id);
+    checkId(ids, id, at);
+    const answers = arr(obj(o, 'answers', at), 'text', `${at} answers`);
+    if (answers.length === 0) throw new Error(`eval: ${at}: question "${id}" has no gold answers`);
+    answers.forEach((a) => {
+      if (typeof a !== 'string') throw new Error(`eval: ${at}: answers.text must hold strings, got ${describe(a)}`);
+    });
+    return { id, question: str(o, 'question', at), context: str(o, 'context', at), answers: answers as string[] };
+  });
+}
+
+/**
+ * SQuAD v1.1 JSON (XQuAD, MLQA): `data[].paragraphs[].{context, qas[].{id, question, answers[].text}}`, or
+ * JSON Lines with one question per row (`squadRows`).
+ */
 export function loadSquad(path: string, what: string): QaRecord[] {
-  const doc = parseJsonDocument(readText(path, what), path);
+  const text = readText(path, what);
+  if (/\.jsonl(\.gz)?$/i.test(path)) return squadRows({ path, records: parseJsonLines(text, path), unit: 'line' });
+  const doc = parseJsonDocument(text, path);
   if (!doc || typeof doc !== 'object' || !Array.isArray((doc as JsonObject).data)) {
     throw new Error(`eval: ${path}: expected SQuAD v1.1 JSON with a top-level "data" array`);
   }
@@ -20,9 +51,7 @@ export function loadSquad(path: string, what: string): QaRecord[] {
         const atQ = `${atP}.qas[${q}]`;
         const o = qa as JsonObject;
         const id = String(o.id ?? '');
-        if (id === '') throw new Error(`eval: ${atQ}: missing "id"`);
-        if (ids.has(id)) throw new Error(`eval: ${atQ}: duplicate question id "${id}"`);
-        ids.add(id);
+        checkId(ids, id, atQ);
         const answers = arr(o, 'answers', atQ).map((ans, k) => str(ans as JsonObject, 'text', `${atQ}.answers[${k}]`));
         if (answers.length === 0) throw new Error(`eval: ${atQ}: question "${id}" has no gold answers`);
         out.push({ id, question: str(o, 'question', atQ), context, answers });

@@ -1,4 +1,4 @@
-import { readRecords, type JsonObject } from '../io/json-records.js';
+import { readRecords, type JsonObject, type TableRows } from '../io/json-records.js';
 import { arr, describe, obj, str, where } from '../io/fields.js';
 import type { Targets, TruthfulRecord } from './types.js';
 
@@ -31,9 +31,8 @@ function targets(o: JsonObject, key: string, at: string): Targets {
   return { choices: choices as string[], labels: labels as number[] };
 }
 
-/** TruthfulQA multiple choice: `mc_task.json`, HF `truthful_qa/multiple_choice`, or Okapi m_truthfulqa (JSON / JSONL). */
-export function loadTruthfulQa(path: string): TruthfulRecord[] {
-  const { records, unit } = readRecords(path, 'TruthfulQA');
+/** TruthfulQA multiple-choice rows (`question`, `mc1_targets`, `mc2_targets`) from any record file. */
+export function truthfulRows({ path, records, unit }: TableRows): TruthfulRecord[] {
   return records.map(({ value: o, line }) => {
     const at = where(path, line, unit);
     const mc1 = targets(o, 'mc1_targets', at);
@@ -42,4 +41,9 @@ export function loadTruthfulQa(path: string): TruthfulRecord[] {
     }
     return { id: typeof o.id === 'string' ? o.id : String(line - 1), question: str(o, 'question', at), mc1, mc2: targets(o, 'mc2_targets', at) };
   });
+}
+
+/** TruthfulQA multiple choice: `mc_task.json`, HF `truthful_qa/multiple_choice`, or Okapi m_truthfulqa (JSON / JSONL). */
+export function loadTruthfulQa(path: string): TruthfulRecord[] {
+  return truthfulRows({ path, ...readRecords(path, 'TruthfulQA') });
 }

@@ -1,7 +1,7 @@
 import { readText } from '../io/read-text.js';
-import { parseJsonLines, type JsonObject } from '../io/json-records.js';
+import { parseJsonLines, type JsonObject, type TableRows } from '../io/json-records.js';
 import { parseTsv, expectCells, type Row } from '../io/delimited.js';
-import { describe } from '../io/fields.js';
+import { describe, where } from '../io/fields.js';
 import type { NliLabel, NliRecord } from './types.js';
 
 const LABELS: Record<string, NliLabel> = { entailment: 0, neutral: 1, contradiction: 2 };
@@ -30,11 +30,14 @@ function fromHeaderTsv(rows: Row[], path: string, lang: string): NliRecord[] {
   return out;
 }
 
-/** JSON Lines: XNLI 1.0 (`sentence1`, `sentence2`, `gold_label`, `language`) or HF (`premise`, `hypothesis`, `label`). */
-function fromJsonl(text: string, path: string, lang: string): NliRecord[] {
+/**
+ * Record rows (JSON Lines, or the Hub's per-language Parquet): XNLI 1.0 field names (`sentence1`, `sentence2`,
+ * `gold_label`, `language`, filtered by language) or HF `facebook/xnli` ones (`premise`, `hypothesis`, `label`).
+ */
+export function xnliRows({ path, records, unit }: TableRows, lang: string): NliRecord[] {
   const out: NliRecord[] = [];
-  for (const { value: o, line } of parseJsonLines(text, path)) {
-    const at = `${path}:${line}`;
+  for (const { value: o, line } of records) {
+    const at = where(path, line, unit);
     if (typeof o.language === 'string' && o.language !== lang) continue;
     const premise = pick(o, ['premise', 'sentence1'], at);
     const hypothesis = pick(o, ['hypothesis', 'sentence2'], at);
@@ -54,7 +57,7 @@ function pick(o: JsonObject, keys: string[], at: string): string {
  */
 export function loadXnli(path: string, lang: string): NliRecord[] {
   const text = readText(path, 'XNLI');
-  if (/\.jsonl(\.gz)?$/i.test(path)) return fromJsonl(text, path, lang);
+  if (/\.jsonl(\.gz)?$/i.test(path)) return xnliRows({ path, records: parseJsonLines(text, path), unit: 'line' }, lang);
   const rows = parseTsv(text, path);
   if (rows.length > 0 && rows[0].cells.includes('gold_label')) return fromHeaderTsv(rows, path, lang);
   return rows.map((r, i) => {

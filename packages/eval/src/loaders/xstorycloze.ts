@@ -1,7 +1,7 @@
 import { readText } from '../io/read-text.js';
-import { parseJsonLines } from '../io/json-records.js';
+import { parseJsonLines, type TableRows } from '../io/json-records.js';
 import { expectCells, parseDelimited } from '../io/delimited.js';
-import { describe } from '../io/fields.js';
+import { describe, where } from '../io/fields.js';
 import type { StoryRecord } from './types.js';
 
 /** Upstream (ROCStories / XStoryCloze TSV, CSV) column names and the HF `xstory_cloze` field names. */
@@ -30,6 +30,11 @@ function toRecord(get: (i: number) => unknown, at: string): StoryRecord {
   };
 }
 
+/** Record rows with the HF `xstory_cloze` field names (JSON Lines, or the Hub's Parquet). */
+export function xstoryclozeRows({ path, records, unit }: TableRows): StoryRecord[] {
+  return records.map(({ value: o, line }) => toRecord((i) => o[HF[i]], where(path, line, unit)));
+}
+
 /**
  * XStoryCloze: TSV or CSV with the upstream header (`InputStoryid, InputSentence1..4, RandomFifthSentenceQuiz1,
  * RandomFifthSentenceQuiz2, AnswerRightEnding`), or JSON Lines with the HF field names.
@@ -37,7 +42,7 @@ function toRecord(get: (i: number) => unknown, at: string): StoryRecord {
 export function loadXStoryCloze(path: string): StoryRecord[] {
   const text = readText(path, 'XStoryCloze');
   if (/\.jsonl(\.gz)?$/i.test(path)) {
-    return parseJsonLines(text, path).map(({ value: o, line }) => toRecord((i) => o[HF[i]], `${path}:${line}`));
+    return xstoryclozeRows({ path, records: parseJsonLines(text, path), unit: 'line' });
   }
   const rows = parseDelimited(text, path);
   if (rows.length === 0) throw new Error(`eval: ${path} is empty (expected a header and XStoryCloze rows)`);

@@ -1,3 +1,4 @@
+import { parquetFiles, readParquetRows } from '../io/parquet-records.js';
 import type { GenExample, McExample } from '../prompts/types.js';
 import { getTask, type GenTask, type McTask, type TaskDef } from './registry.js';
 import { resolveTaskFile } from './resolve-path.js';
@@ -25,18 +26,31 @@ function checkMc(ex: McExample, task: string, file: string): void {
   if (ex.choices.some((c) => c.length === 0)) throw new Error(`eval: ${at} has an empty choice`);
 }
 
+/**
+ * A task's examples from `file`: a Parquet file or a folder of a Hub split's Parquet shards (read with the
+ * dataset's field names), else the task's upstream formats.
+ */
+async function readExamples(def: TaskDef, file: string, lang: string): Promise<(McExample | GenExample)[]> {
+  const shards = parquetFiles(file, def.hub?.splits ?? []);
+  if (shards.length === 0) return def.load(file, lang);
+  const fromRows = def.fromRows;
+  if (!fromRows) throw new Error(`eval: ${def.name}:${lang}: ${file}: this task is not read from Parquet (use its JSON Lines file)`);
+  const out: (McExample | GenExample)[] = [];
+  for (const shard of shards) out.push(...fromRows(await readParquetRows(shard), lang));
+  return out;
+}
+
 /** Resolves, reads and checks one task's examples for a language. */
-export function loadTask(name: string, lang: string, opts: TaskDataOptions = {}): LoadedTask {
+export async function loadTask(name: string, lang: string, opts: TaskDataOptions = {}): Promise<LoadedTask> {
   const def: TaskDef = getTask(name);
   const path = opts.paths?.[`${name}:${lang}`] ?? opts.paths?.[name];
   const file = resolveTaskFile(def, lang, { path, dataDir: opts.dataDir });
-  if (def.kind === 'mc') {
-    const examples = def.load(file, lang);
-    if (examples.length === 0) throw new Error(`eval: ${name}:${lang}: ${file} holds no examples`);
-    examples.forEach((ex) => checkMc(ex, name, file));
-    return { kind: 'mc', def, lang, file, examples };
-  }
-  const examples = def.load(file, lang);
+  const examples = await readExamples(def, file, lang);
   if (examples.length === 0) throw new Error(`eval: ${name}:${lang}: ${file} holds no examples`);
-  return { kind: 'gen', def, lang, file, examples };
+  if (def.kind === 'mc') {
+    const mc = examples as McExample[];
+    mc.forEach((ex) => checkMc(ex, name, file));
+    return { kind: 'mc', def, lang, file, examples: mc };
+  }
+  return { kind: 'gen', def, lang, file, examples: examples as GenExample[] };
 }

@@ -1,4 +1,5 @@
-import { getTask, type TaskDef } from './registry.js';
+import { fromHarnessName } from './harness-names.js';
+import { getTask, TASKS, type TaskDef } from './registry.js';
 
 /** One (task, language) pair to evaluate. */
 export interface TaskRef {
@@ -20,7 +21,8 @@ function checkLang(task: TaskDef, lang: string, spec: string): string {
 }
 
 /**
- * Parses task specs such as `xnli:zh`, `xquad` or `mkqa:zh_cn`. A spec without a language runs `langs`
+ * Parses task specs such as `xnli:zh`, `xquad` or `mkqa:zh_cn`, or lm-evaluation-harness task names such as
+ * `xcopa_zh`, `mlqa_zh_zh` or `m_mmlu_vi` (one task and language each). A spec without a language runs `langs`
  * (those of them the task has) or, when `langs` is not given, the task's default languages. Duplicates are
  * dropped; an unknown task or an explicit unknown language is an error.
  */
@@ -38,7 +40,12 @@ export function parseTaskSpecs(specs: readonly string[], langs?: readonly string
   for (const raw of specs) {
     const spec = raw.trim();
     const m = /^([a-z0-9_]+)(?::([A-Za-z_]+))?$/.exec(spec);
-    if (!m) throw new Error(`eval: bad task spec "${raw}" (expected task or task:lang, e.g. xnli:zh)`);
+    if (!m) throw new Error(`eval: bad task spec "${raw}" (expected task, task:lang or a harness name, e.g. xnli:zh or xnli_zh)`);
+    const harness = m[1] in TASKS || m[2] !== undefined ? null : fromHarnessName(m[1]);
+    if (harness) {
+      add(harness.task, harness.lang);
+      continue;
+    }
     const task = getTask(m[1]);
     if (m[2] !== undefined) {
       add(task.name, checkLang(task, m[2], spec));

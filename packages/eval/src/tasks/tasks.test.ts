@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseTaskSpecs } from './task-spec.js';
 import { limitCount, sampleExamples } from './sample.js';
 import { loadTask } from './load-task.js';
-import { TASK_NAMES } from './registry.js';
+import { getTask, TASK_NAMES } from './registry.js';
+import { fromHarnessName, harnessTaskName } from './harness-names.js';
 import { FIXTURES, HAS_SHARED, SHARED_EVAL, SKIP_SHARED } from '../test-utils/paths.js';
 
 describe('task specs', () => {
@@ -27,6 +28,27 @@ describe('task specs', () => {
     ]);
     expect(parseTaskSpecs(['mkqa:zh'])).toEqual([{ task: 'mkqa', lang: 'zh_cn' }]);
     expect(TASK_NAMES).toEqual(['xnli', 'xcopa', 'xstorycloze', 'mmlu', 'truthfulqa_mc1', 'truthfulqa_mc2', 'xquad', 'mlqa', 'mkqa']);
+  });
+
+  it('accepts lm-evaluation-harness task names beside ours, and names every (task, language) back the same way', () => {
+    expect(parseTaskSpecs(['xcopa_zh', 'xnli_en', 'xstorycloze_ar', 'mmlu', 'm_mmlu_vi', 'truthfulqa_mc1', 'truthfulqa_zh_mc2', 'xquad_zh', 'mlqa_vi_vi', 'mkqa_zh_cn', 'xcopa:zh'])).toEqual([
+      { task: 'xcopa', lang: 'zh' },
+      { task: 'xnli', lang: 'en' },
+      { task: 'xstorycloze', lang: 'ar' },
+      { task: 'mmlu', lang: 'en' },
+      { task: 'mmlu', lang: 'vi' },
+      { task: 'truthfulqa_mc1', lang: 'en' },
+      { task: 'truthfulqa_mc2', lang: 'zh' },
+      { task: 'xquad', lang: 'zh' },
+      { task: 'mlqa', lang: 'vi' },
+      { task: 'mkqa', lang: 'zh_cn' },
+    ]);
+    for (const name of TASK_NAMES) {
+      for (const lang of getTask(name).langs) expect(fromHarnessName(harnessTaskName(name, lang))).toEqual({ task: name, lang });
+    }
+    expect(harnessTaskName('mlqa', 'zh')).toBe('mlqa_zh_zh');
+    expect(() => parseTaskSpecs(['xcopa_ar'])).toThrow('unknown task "xcopa_ar"');
+    expect(() => parseTaskSpecs(['mlqa_zh_en'])).toThrow('unknown task "mlqa_zh_en"');
   });
 
   it('rejects unknown tasks and languages with the valid ones listed', () => {
@@ -63,22 +85,22 @@ describe('sub-sampling', () => {
 });
 
 describe('task data resolution', () => {
-  it('a file path or a folder searched for the task\'s file names', () => {
-    const zh = loadTask('xstorycloze', 'zh', { paths: { xstorycloze: join(FIXTURES, 'xstorycloze') } });
+  it('a file path or a folder searched for the task\'s file names', async () => {
+    const zh = await loadTask('xstorycloze', 'zh', { paths: { xstorycloze: join(FIXTURES, 'xstorycloze') } });
     expect(zh.file).toBe(join(FIXTURES, 'xstorycloze', 'spring2016.val.zh.tsv.split_20_80_eval.tsv'));
     expect(zh.examples).toHaveLength(2);
-    const en = loadTask('xstorycloze', 'en', { paths: { 'xstorycloze:en': join(FIXTURES, 'xstorycloze', 'en.csv') } });
+    const en = await loadTask('xstorycloze', 'en', { paths: { 'xstorycloze:en': join(FIXTURES, 'xstorycloze', 'en.csv') } });
     expect(en.examples[0].id).toBe('e-1');
-    const mm = loadTask('mmlu', 'vi', { paths: { mmlu: join(FIXTURES, 'mmlu', 'okapi') } });
+    const mm = await loadTask('mmlu', 'vi', { paths: { mmlu: join(FIXTURES, 'mmlu', 'okapi') } });
     expect(mm.file).toBe(join(FIXTURES, 'mmlu', 'okapi', 'vi_test.json'));
-    const tq = loadTask('truthfulqa_mc1', 'vi', { paths: { truthfulqa_mc1: join(FIXTURES, 'truthfulqa') } });
+    const tq = await loadTask('truthfulqa_mc1', 'vi', { paths: { truthfulqa_mc1: join(FIXTURES, 'truthfulqa') } });
     expect(tq.kind === 'mc' && tq.examples.map((e) => e.gold)).toEqual([0, 1]);
   });
 
-  it.skipIf(!HAS_SHARED)(`defaults to the shared folder layout${SKIP_SHARED}`, () => {
-    expect(loadTask('xnli', 'vi', { dataDir: SHARED_EVAL }).file).toBe(join(SHARED_EVAL, 'xnli', 'dev-vi.tsv'));
-    expect(loadTask('xcopa', 'en', { dataDir: SHARED_EVAL }).file).toBe(join(SHARED_EVAL, 'xcopa', 'en', 'test-en.jsonl'));
-    expect(loadTask('mlqa', 'ar', { dataDir: SHARED_EVAL }).file).toBe(join(SHARED_EVAL, 'mlqa', 'dev-context-ar-question-ar.json'));
-    expect(loadTask('mkqa', 'vi', { dataDir: SHARED_EVAL }).examples).toHaveLength(6);
+  it.skipIf(!HAS_SHARED)(`defaults to the shared folder layout${SKIP_SHARED}`, async () => {
+    expect((await loadTask('xnli', 'vi', { dataDir: SHARED_EVAL })).file).toBe(join(SHARED_EVAL, 'xnli', 'dev-vi.tsv'));
+    expect((await loadTask('xcopa', 'en', { dataDir: SHARED_EVAL })).file).toBe(join(SHARED_EVAL, 'xcopa', 'en', 'test-en.jsonl'));
+    expect((await loadTask('mlqa', 'ar', { dataDir: SHARED_EVAL })).file).toBe(join(SHARED_EVAL, 'mlqa', 'dev-context-ar-question-ar.json'));
+    expect((await loadTask('mkqa', 'vi', { dataDir: SHARED_EVAL })).examples).toHaveLength(6);
   });
 });
