@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, selectBackend, type LogRow } from '@dft/core';
@@ -169,6 +169,13 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
       expect(x.value).toBeLessThanOrEqual(100);
     }
     expect(readFileSync(join(out, 'eval-dft-feature-step-2.md'), 'utf8')).toContain('| dft-feature-step-2 | xcopa | zh | acc |');
+    // The same library writer as dft eval: an lm-evaluation-harness results file beside our rows.
+    const harness = readdirSync(out).filter((f) => /^results_.*\.json$/.test(f));
+    expect(harness).toHaveLength(1);
+    const results = readJson<{ results: Record<string, Record<string, number>>; 'n-samples': Record<string, { effective: number }> }>(join(out, harness[0]));
+    expect(Object.keys(results.results)).toEqual(['xcopa_zh', 'xquad_zh']);
+    expect(results.results.xcopa_zh['acc,none']).toBeCloseTo(rows.find((x) => x.task === 'xcopa' && x.metric === 'acc')!.value / 100, 12);
+    expect(results['n-samples'].xquad_zh.effective).toBe(3);
     // The run ends with the evaluation table, as dft eval prints it (on a pipe: inside the last JSON line).
     expect(JSON.parse(r.out.trim().split('\n').at(-1)!)).toEqual({ event: 'results', rows, markdown: resultsMarkdown(rows) });
     const html = readFileSync(join(out, 'report.html'), 'utf8');
