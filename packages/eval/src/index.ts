@@ -30,7 +30,7 @@ export type { TableRows } from './io/json-records.js';
 export { toRows } from './results/rows.js';
 export type { ResultRow, PerExample } from './results/rows.js';
 export { resultsMarkdown } from './results/markdown.js';
-export { writeResults, writeJsonLines, mergeRows, resultFileNames, predictionsFileName, fileTimestamp } from './results/write.js';
+export { writeResults, mergeRows, resultFileNames, predictionsFileName, fileTimestamp } from './results/write.js';
 export type { WriteResultsOptions, WrittenResults } from './results/write.js';
 export { harnessResults } from './results/harness-results.js';
 export type { HarnessRunInfo } from './results/harness-results.js';

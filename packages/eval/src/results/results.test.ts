@@ -113,6 +113,8 @@ describe('lm-evaluation-harness results files', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.predictions.jsonl'))).toEqual(['eval-llama-xnli-en.predictions.jsonl']);
     writeFileSync(second.json, '{"broken"');
     expect(() => writeResults(out, again, 'llama')).toThrow(`${second.json} is not valid JSON`);
+    // Nothing of the refused run is left behind.
+    expect(readdirSync(out).filter((f) => f.startsWith('results_'))).toHaveLength(2);
   });
 
   it('samples lines: doc id, context and continuations, per-choice log-likelihoods, response, target, metrics', () => {

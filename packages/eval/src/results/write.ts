@@ -117,31 +117,41 @@ export function writeResults(outDir: string, rows: readonly ResultRow[], model: 
     ...(opts.logSamples ? runs.map((r) => `samples_${harnessTaskName(r.task, r.lang)}_${s}.jsonl`) : []),
   ]);
   const harness = join(outDir, `results_${stamp}.json`);
-  writeFileAtomic(harness, `${JSON.stringify(harnessResults(rows, { modelPath: opts.modelPath, startedAt, gitHash: gitHash() }), null, 2)}\n`);
-  const samples: string[] = [];
-  if (opts.logSamples) {
-    for (const run of runs) {
-      const path = join(outDir, `samples_${harnessTaskName(run.task, run.lang)}_${stamp}.jsonl`);
-      writeJsonLines(path, sampleLines(run));
-      samples.push(path);
-    }
-  }
-  const predictions: string[] = [];
-  for (const g of groupRows(rows)) {
-    const path = join(outDir, predictionsFileName(model, g[0].task, g[0].lang));
-    const run = runs.find((r) => r.task === g[0].task && r.lang === g[0].lang);
-    if (opts.predictions && run) {
-      writeJsonLines(path, run.predictions);
-      predictions.push(path);
-    } else rmSync(path, { force: true });
-  }
   const merged = mergeRows(previousRows(json), rows);
-  writeFileAtomic(json, `${JSON.stringify(merged, null, 2)}\n`);
-  writeFileAtomic(markdown, resultsMarkdown(merged));
+  const samples: string[] = [];
+  const predictions: string[] = [];
+  // The files this run adds go again if a later write fails (a full disk): no results file without its rows.
+  const added: string[] = [];
+  const addFile = (path: string, text: string) => {
+    writeFileAtomic(path, text);
+    added.push(path);
+  };
+  try {
+    addFile(harness, `${JSON.stringify(harnessResults(rows, { modelPath: opts.modelPath, startedAt, gitHash: gitHash() }), null, 2)}\n`);
+    if (opts.logSamples) {
+      for (const run of runs) {
+        const path = join(outDir, `samples_${harnessTaskName(run.task, run.lang)}_${stamp}.jsonl`);
+        addFile(path, jsonLines(sampleLines(run)));
+        samples.push(path);
+      }
+    }
+    for (const g of groupRows(rows)) {
+      const path = join(outDir, predictionsFileName(model, g[0].task, g[0].lang));
+      const run = runs.find((r) => r.task === g[0].task && r.lang === g[0].lang);
+      if (opts.predictions && run) {
+        writeFileAtomic(path, jsonLines(run.predictions));
+        predictions.push(path);
+      } else rmSync(path, { force: true });
+    }
+    writeFileAtomic(json, `${JSON.stringify(merged, null, 2)}\n`);
+    writeFileAtomic(markdown, resultsMarkdown(merged));
+  } catch (e) {
+    for (const path of added) rmSync(path, { force: true });
+    throw e;
+  }
   return { json, markdown, harness, samples, predictions };
 }
 
-/** Writes records as JSON Lines, atomically. */
-export function writeJsonLines(path: string, records: readonly object[]): void {
-  writeFileAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+function jsonLines(records: readonly object[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
 }
