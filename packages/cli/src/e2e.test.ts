@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPretrained, selectBackend, type LogRow } from '@dft/core';
+import { loadPretrained, selectBackend, Tokenizer, type LogRow } from '@dft/core';
+import { ALPACA_TEMPLATE, ExampleTokenizer, renderPrompt } from '@dft/data';
 import { resultsMarkdown, type ResultRow } from '@dft/eval';
 import { dft, EVAL_DATA, readJson, readJsonLines, SLICE, stepDirs, tempDir, TINY_LLAMA, writeShortRecords } from './test-utils/cli-harness.js';
 
@@ -119,6 +120,26 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
       trained.model.dispose();
       original.model.dispose();
     }
+  });
+
+  it('generate: a dft train checkpoint gets its prompts in the Alpaca template of its data, token for token as in training', async () => {
+    const checkpoint = join(tmp.dir, 'sft', 'step-000002');
+    const q = '三原色是什么？';
+    const r = await dft('generate', '--model', checkpoint, '--prompt', q, '--max-new-tokens', '2', '--json');
+    expect(r.code).toBe(0);
+    const [row] = JSON.parse(r.out) as { format: string; input: string; inputTokens: number[]; tokens: number[] }[];
+    expect(row.format).toBe('alpaca');
+    expect(row.input).toBe(renderPrompt(ALPACA_TEMPLATE, q, '').text);
+    expect(row.input.endsWith('\n\n### Instruction:\n三原色是什么？\n\n### Response:')).toBe(true);
+    // The prompt ids of a training example with this instruction (BOS + the rendered template).
+    const tok = Tokenizer.fromDir(checkpoint);
+    const example = new ExampleTokenizer(tok, ALPACA_TEMPLATE, 128).tokenize({ id: 'q', lang: 'zh', instruction: q, input: '', output: '红、绿、蓝', enInstruction: 'What are the three primary colors?', enInput: '', enOutput: 'Red, green, blue' });
+    expect(example.ok && row.inputTokens).toEqual(example.ok && example.value.promptIds);
+    expect(row.inputTokens[0]).toBe(tok.special.bosId);
+    const plain = await dft('generate', '--model', checkpoint, '--prompt', q, '--max-new-tokens', '2');
+    expect(plain.err).toContain(`generate: prompts in the alpaca format of ${join(data, 'dataset.json')} (--raw for none)`);
+    const raw = await dft('generate', '--model', checkpoint, '--prompt', q, '--max-new-tokens', '2', '--raw', '--json');
+    expect(JSON.parse(raw.out)[0]).toMatchObject({ format: 'raw', input: q, inputTokens: tok.encode(q) });
   });
 
   it('tft: evaluates during training (--eval-every) and charts the scores', async () => {

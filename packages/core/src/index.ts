@@ -11,7 +11,7 @@ export { loadPretrained, savePretrained } from './model/pretrained.js';
 export type { LoadOptions, Pretrained, SaveOptions, SaveDtype } from './model/pretrained.js';
 export { generate } from './model/generate.js';
 export type { GenerateOptions, GenerateResult, FinishReason } from './model/generate.js';
-export { sampleToken, seededRandom, argmax } from './model/sampling.js';
+export { sampleToken, seededRandom, argmax, applyRepetitionPenalty } from './model/sampling.js';
 export type { SamplingOptions } from './model/sampling.js';
 export { Tokenizer } from '@dft/tokenizer';
 export * from './checkpoint/index.js';

@@ -4,7 +4,7 @@ import { TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
 import { generate } from './generate.js';
 import type { CausalLM } from './model.js';
 import { loadPretrained } from './pretrained.js';
-import { sampleToken, seededRandom } from './sampling.js';
+import { applyRepetitionPenalty, sampleToken, seededRandom } from './sampling.js';
 import type { Tokenizer } from '@dft/tokenizer';
 
 describe('generate', () => {
@@ -49,6 +49,30 @@ describe('generate', () => {
       seq.push(next);
     }
     expect(tokens[0]).toEqual(seq.slice(prompt.length));
+  });
+
+  it('repetition_penalty as transformers: seen tokens\' logits divided (> 0) or multiplied (< 0), batched with left padding', () => {
+    const row = new Float32Array([2, -2, 0.5, 3]);
+    applyRepetitionPenalty(row, [0, 1, 0], 2);
+    expect(Array.from(row)).toEqual([1, -4, 0.5, 3]);
+    // The random-weight fixture seldom repeats itself, so a penalty below 1 (which favours seen tokens) is what
+    // visibly changes its choices; the formula is the same for both directions.
+    const penalty = 0.05;
+    const prompts = [tok.encode('the the the the'), tok.encode('1, 2, 1,')];
+    const { tokens } = generate(llama, prompts, { maxNewTokens: 6, eosTokenIds: [], repetitionPenalty: penalty });
+    const plain = generate(llama, prompts, { maxNewTokens: 6, eosTokenIds: [] });
+    expect(tokens).not.toEqual(plain.tokens);
+    prompts.forEach((prompt, b) => {
+      const seq = [...prompt];
+      for (let i = 0; i < 6; i++) {
+        const logits = tf.tidy(() => tf.slice(tf.squeeze(llama.forward(tf.tensor2d([seq], undefined, 'int32')).logits!, [0]), [seq.length - 1, 0], [1, -1]).dataSync() as Float32Array);
+        for (const id of new Set(seq)) logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;
+        let best = 0;
+        for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+        seq.push(best);
+      }
+      expect(tokens[b]).toEqual(seq.slice(prompt.length));
+    });
   });
 
   it('stops at EOS and at stop strings, cutting the text before the stop string', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tokenizer } from '@dft/tokenizer';
 import { KVCache } from './kv-cache.js';
 import type { CausalLM } from './model.js';
-import { sampleToken, seededRandom } from './sampling.js';
+import { applyRepetitionPenalty, sampleToken, seededRandom } from './sampling.js';
 
 export interface GenerateOptions {
   maxNewTokens?: number;
@@ -10,6 +10,8 @@ export interface GenerateOptions {
   temperature?: number;
   topP?: number;
   topK?: number;
+  /** > 1 discourages tokens already in the prompt or the continuation (transformers' `repetition_penalty`; default 1). */
+  repetitionPenalty?: number;
   seed?: number;
   /** Stop when the decoded continuation contains one of these strings (needs `tokenizer`); the text is cut before it. */
   stop?: string[];
@@ -83,7 +85,10 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
       const V = cfg.vocabSize;
       for (let b = 0; b < B; b++) {
         if (reasons[b] !== null) continue;
-        const tok = sampleToken(data.subarray(b * V, (b + 1) * V), sampling, random);
+        const row = data.subarray(b * V, (b + 1) * V);
+        // On the prompt's real tokens and the new ones (left padding is not part of the sequence).
+        if (opts.repetitionPenalty !== undefined) applyRepetitionPenalty(row, [...prompts[b], ...out[b]], opts.repetitionPenalty);
+        const tok = sampleToken(row, sampling, random);
         if (eos.has(tok)) {
           reasons[b] = 'eos';
           continue;

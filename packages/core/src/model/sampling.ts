@@ -15,6 +15,16 @@ export function argmax(row: Float32Array): number {
   return best;
 }
 
+/**
+ * transformers' RepetitionPenaltyLogitsProcessor (the CTRL penalty): the logit of every token already in the
+ * sequence is divided by `penalty` when positive and multiplied by it when negative, once per distinct token.
+ * Changes `row` in place; `penalty` 1 leaves it as it is.
+ */
+export function applyRepetitionPenalty(row: Float32Array, seen: Iterable<number>, penalty: number): void {
+  if (penalty === 1) return;
+  for (const id of new Set(seen)) row[id] = row[id] < 0 ? row[id] * penalty : row[id] / penalty;
+}
+
 /** Draws a token id from one row of logits. */
 export function sampleToken(row: Float32Array, opts: SamplingOptions, random: () => number): number {
   if (opts.temperature <= 0) return argmax(row);
