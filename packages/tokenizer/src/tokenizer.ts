@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer as RustTokenizer } from 'tokenizers';
+import type { EngineChoice, TokenizerEngine } from './engines.js';
+import { engineChoice, rustTokenizer } from './engines.js';
+import { isTokenWall } from './token-walls.js';
 
 /** Special-token settings resolved from `tokenizer_config.json` / `special_tokens_map.json`. */
 export interface SpecialTokens {
@@ -18,6 +22,22 @@ export interface EncodeOptions {
 }
 
 type Json = Record<string, unknown>;
+
+export interface TokenizerOptions {
+  /** `auto` (default, or $DFT_TOKENIZER_ENGINE): Rust where it loads, else JS. Both give the same ids. */
+  engine?: EngineChoice;
+}
+
+/** Everything a tokenizer is built from: enough to build the same one again in a worker thread. */
+export interface TokenizerInit {
+  tokenizerJson: string;
+  config: Json;
+  specialMap: Json;
+  engine: TokenizerEngine;
+}
+
+/** Characters checked for the wall property (see token-walls.ts); prompt templates are built on newlines. */
+const WALL_CANDIDATES = ['\n'];
 
 function readJson(path: string): Json {
   let text: string;
@@ -50,40 +70,55 @@ export class Tokenizer {
   /** sha256 of the tokenizer.json text: identifies the vocabulary in data sidecars. */
   readonly hash: string;
   readonly vocabSize: number;
-  private readonly hf: HfTokenizer;
+  /** The engine behind `encodeBatch`: Rust where it loads, else JS (the synchronous methods always use JS). */
+  readonly engine: TokenizerEngine;
+  /** Characters no token ever spans (see isTokenWall): texts may be encoded piece by piece between them. */
+  readonly walls: readonly string[];
+  readonly init: TokenizerInit;
+  private readonly parsed: Json;
+  private readonly rust: RustTokenizer | null;
+  private jsTokenizer: HfTokenizer | undefined;
 
-  constructor(tokenizerJson: string, config: Json = {}, specialMap: Json = {}) {
-    let parsed: Json;
+  constructor(tokenizerJson: string, config: Json = {}, specialMap: Json = {}, opts: TokenizerOptions = {}) {
     try {
-      parsed = JSON.parse(tokenizerJson) as Json;
+      this.parsed = JSON.parse(tokenizerJson) as Json;
     } catch (e) {
       throw new Error(`tokenizer: tokenizer.json is not valid JSON: ${(e as Error).message}`);
     }
-    this.hf = new HfTokenizer(parsed, config);
+    this.rust = rustTokenizer(tokenizerJson, engineChoice(opts.engine));
+    this.engine = this.rust ? 'rust' : 'js';
+    this.init = { tokenizerJson, config, specialMap, engine: this.engine };
     this.hash = createHash('sha256').update(tokenizerJson).digest('hex');
-    this.vocabSize = this.hf.get_vocab(true).size;
+    this.vocabSize = this.rust ? this.rust.getVocabSize(true) : this.hf.get_vocab(true).size;
+    this.walls = WALL_CANDIDATES.filter((ch) => isTokenWall(this.parsed, ch));
     const idOf = (key: string): number | null => {
       const content = tokenContent(config[key]) ?? tokenContent(specialMap[key]);
       if (content === null) return null;
-      const id = this.hf.token_to_id(content);
+      const id = this.tokenToId(content);
       if (id === undefined) throw new Error(`tokenizer: ${key} "${content}" is not in the vocabulary`);
       return id;
     };
     const bosId = idOf('bos_token');
     const eosId = idOf('eos_token');
     // The file's own post-processor tells whether BOS is added when the config does not say.
-    const postAddsBos = bosId !== null && this.hf.encode('', { add_special_tokens: true }).ids[0] === bosId;
-    this.special = {
-      bosId,
-      eosId,
-      padId: idOf('pad_token'),
-      addBos: typeof config.add_bos_token === 'boolean' ? config.add_bos_token : postAddsBos,
-      addEos: config.add_eos_token === true,
-    };
+    const addBos =
+      typeof config.add_bos_token === 'boolean' ? config.add_bos_token : bosId !== null && this.hf.encode('', { add_special_tokens: true }).ids[0] === bosId;
+    this.special = { bosId, eosId, padId: idOf('pad_token'), addBos, addEos: config.add_eos_token === true };
+  }
+
+  /** Builds the tokenizer `init` describes, on the same engine (for worker threads). */
+  static fromInit(init: TokenizerInit): Tokenizer {
+    return new Tokenizer(init.tokenizerJson, init.config, init.specialMap, { engine: init.engine });
+  }
+
+  /** The pure-JS tokenizer, built on first use (the Rust engine has no synchronous encode). */
+  private get hf(): HfTokenizer {
+    this.jsTokenizer ??= new HfTokenizer(this.parsed, this.init.config);
+    return this.jsTokenizer;
   }
 
   /** Loads `tokenizer.json` (+ `tokenizer_config.json`, `special_tokens_map.json` when present) from a model dir. */
-  static fromDir(dir: string): Tokenizer {
+  static fromDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
     const file = join(dir, 'tokenizer.json');
     if (!existsSync(file)) throw new Error(`tokenizer: ${file} not found (the model directory has no tokenizer.json)`);
     const cfgPath = join(dir, 'tokenizer_config.json');
@@ -92,7 +127,7 @@ export class Tokenizer {
     const config = existsSync(cfgPath) ? readJson(cfgPath) : {};
     const specialMap = existsSync(mapPath) ? readJson(mapPath) : {};
     try {
-      return new Tokenizer(text, config, specialMap);
+      return new Tokenizer(text, config, specialMap, opts);
     } catch (e) {
       // The constructor sees text, not a file: name the file a user has to fix.
       throw new Error(`${file}: ${(e as Error).message.replace(/^tokenizer: /, '')}`, { cause: e });
@@ -106,6 +141,17 @@ export class Tokenizer {
     if (addBos && bosId !== null) ids.unshift(bosId);
     if (addEos && eosId !== null) ids.push(eosId);
     return ids;
+  }
+
+  /**
+   * Ids of many texts without special tokens, in one call into the engine (the Rust engine spreads the batch
+   * over the cores). Exactly the ids `encode(text, { addSpecialTokens: false })` gives.
+   */
+  async encodeBatch(texts: readonly string[]): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    if (!this.rust) return texts.map((t) => this.encode(t, { addSpecialTokens: false }));
+    const encodings = await this.rust.encodeBatch(texts as string[], { addSpecialTokens: false });
+    return encodings.map((e) => e.getIds());
   }
 
   /**
@@ -126,10 +172,10 @@ export class Tokenizer {
   }
 
   tokenToId(token: string): number | undefined {
-    return this.hf.token_to_id(token);
+    return (this.rust ? this.rust.tokenToId(token) : this.hf.token_to_id(token)) ?? undefined;
   }
 
   idToToken(id: number): string | undefined {
-    return this.hf.id_to_token(id);
+    return (this.rust ? this.rust.idToToken(id) : this.hf.id_to_token(id)) ?? undefined;
   }
 }
