@@ -1,4 +1,5 @@
 import type { FormatOption } from './sources.js';
+import type { ReadProgress } from './sources.js';
 import { readAllRecords } from './sources.js';
 import type { ParallelExample } from './records.js';
 import { alpacaText, asObject, makeExample, parallelLanguages, recordId, recordScore, recordShape } from './records.js';
@@ -14,6 +15,8 @@ export interface ExampleSourceOptions {
   /** Languages to keep from the parallel form; default every language found in its first record. */
   languages?: string[];
   format?: FormatOption;
+  /** Updated with the bytes read so far (of the input files; the target files of the two-file form are not counted). */
+  progress?: ReadProgress;
 }
 
 const LANG_CODE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
@@ -38,7 +41,7 @@ export async function* readExamples(opts: ExampleSourceOptions, stats: { records
     );
   for (const l of opts.languages ?? []) checkLang(l, 'prepare: languages');
   let languages: string[] | null = null;
-  for await (const rec of readAllRecords(opts.files, opts.format)) {
+  for await (const rec of readAllRecords(opts.files, opts.format, opts.progress)) {
     stats.records++;
     const o = asObject(rec);
     if (recordShape(o, rec) === 'alpaca') {
@@ -70,7 +73,7 @@ async function* readAligned(opts: ExampleSourceOptions, stats: { records: number
   const lang = opts.lang;
   if (!lang) throw new Error('prepare: target files were given without their language (set lang, e.g. "zh")');
   checkLang(lang, 'prepare: lang');
-  const en = readAllRecords(opts.files, opts.format);
+  const en = readAllRecords(opts.files, opts.format, opts.progress);
   const tgt = readAllRecords(opts.targetFiles!, opts.format);
   let n = 0;
   for (;;) {

@@ -20,7 +20,7 @@ function isBlank(c: number): boolean {
  * bounded by its largest element. Each element goes to JSON.parse on its own; errors name the file, the line
  * the element starts on and its index.
  */
-export async function* readJsonArray(file: string): AsyncGenerator<SourceRecord> {
+export async function* readJsonArray(file: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<SourceRecord> {
   let state: S = S.Start as S;
   let line = 1;
   let index = 0;
@@ -45,7 +45,9 @@ export async function* readJsonArray(file: string): AsyncGenerator<SourceRecord>
   };
   const found = (ch: string) => (ch === undefined ? 'end of file' : JSON.stringify(ch));
 
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 }) as AsyncIterable<string>) {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  for await (const chunk of stream as AsyncIterable<string>) {
+    onBytes?.(stream.bytesRead);
     let from = 0;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
@@ -121,11 +123,13 @@ export async function* readJsonArray(file: string): AsyncGenerator<SourceRecord>
 }
 
 /** Streams a JSON Lines file; blank lines are skipped; errors name file and line. */
-export async function* readJsonLines(file: string): AsyncGenerator<SourceRecord> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+export async function* readJsonLines(file: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<SourceRecord> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   let index = 0;
   for await (const text of rl) {
+    onBytes?.(stream.bytesRead);
     line++;
     const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
     if (t.trim() === '') continue;

@@ -62,7 +62,7 @@ describe('prepareParallel on 300 rows of alpaca-en-zh', () => {
     }
   });
 
-  it('stores exactly the ExampleTokenizer columns (ids, lengths, seams, spans)', () => {
+  it('stores exactly the ExampleTokenizer columns (ids, lengths, seams, spans)', async () => {
     const t = readTable(s.files.train!);
     expect(t.batches.length).toBeGreaterThan(3); // rowsPerBatch 64
     const et = new ExampleTokenizer(tok, ALPACA_TEMPLATE, 512);
@@ -71,7 +71,7 @@ describe('prepareParallel on 300 rows of alpaca-en-zh', () => {
     const stored = Object.fromEntries(tokenCols.map((c) => [c, lists(t, c)]));
     for (let r = 0; r < 25; r++) {
       const src = raw[Number(ids[r]!.split('#')[1])]!;
-      const want = et.tokenize({
+      const [want] = await et.tokenizeBatch([{
         id: ids[r]!,
         lang: 'zh',
         instruction: src.zh_instruction,
@@ -80,8 +80,8 @@ describe('prepareParallel on 300 rows of alpaca-en-zh', () => {
         enInstruction: src.en_instruction,
         enInput: src.en_input,
         enOutput: src.en_output,
-      });
-      if (!want.ok) throw new Error('unexpected drop');
+      }]);
+      if (!want!.ok) throw new Error('unexpected drop');
       const w = want.value;
       const conts = [w.response, w.enQuery, w.enResponse, w.enSftResponse];
       expect(stored.prompt_ids![r]).toEqual(w.promptIds);

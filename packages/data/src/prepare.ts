@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@dft/tokenizer';
 import { writeFileAtomic } from '@dft/util';
@@ -14,8 +15,10 @@ import type { SplitName } from './split.js';
 import { splitOf } from './split.js';
 import type { PromptTemplate } from './templates.js';
 import { resolveTemplate } from './templates.js';
-import type { TruncatableKind } from './tokenize-example.js';
-import { ExampleTokenizer } from './tokenize-example.js';
+import type { ParallelExample } from './records.js';
+import type { ReadProgress } from './sources.js';
+import type { TokenizeResult, TruncatableKind } from './tokenize-example.js';
+import { tokenizeRunner } from './tokenize-runner.js';
 
 export interface PrepareOptions {
   /** Files or directories: the parallel en_* and <lang>_* form, or Alpaca files (English; see targetInput). */
@@ -46,8 +49,23 @@ export interface PrepareOptions {
   rowsPerBatch?: number;
   /** Read at most this many source records (for slices and smoke runs). */
   limit?: number;
-  onProgress?: (p: { records: number; written: number }) => void;
+  /** Tokenising threads (default: the number of cores). The output is the same for any number. */
+  jobs?: number;
+  /** Called after each chunk of examples is written. */
+  onProgress?: (p: PrepareProgress) => void;
 }
+
+export interface PrepareProgress {
+  /** Source records read and rows written so far. */
+  records: number;
+  written: number;
+  /** Bytes of the input files read so far, of `totalBytes` (the target files of the two-file form not counted). */
+  bytesRead: number;
+  totalBytes: number;
+}
+
+/** Examples tokenised together: one batch call into the engine, one message to a worker. */
+const CHUNK = 256;
 
 export interface PrepareCounts {
   /** Source records read (a parallel record with two languages is one record). */
@@ -118,7 +136,8 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
   const rowsPerBatch = opts.rowsPerBatch ?? 1000;
   if (!Number.isInteger(rowsPerBatch) || rowsPerBatch < 1) throw new Error(`prepare: rowsPerBatch must be a positive integer`);
   const splitSeed = opts.splitSeed ?? '';
-  const exTok = new ExampleTokenizer(tok, template, maxLength);
+  const jobs = opts.jobs ?? availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`prepare: jobs must be a positive integer, got ${jobs}`);
 
   const files = expandInputs(opts.input);
   const targetFiles = opts.targetInput !== undefined ? expandInputs(opts.targetInput) : undefined;
@@ -158,20 +177,18 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
   };
   const languages = new Set<string>();
   const stats = { records: 0 };
+  const read: ReadProgress = { totalBytes: sources.filter((x) => x.role === 'input').reduce((a, x) => a + x.bytes, 0), bytesRead: 0 };
   const sidecarPath = join(outDir, SIDECAR_NAME);
-  try {
-    for await (const ex of readExamples({ files, targetFiles, lang: opts.lang, languages: opts.languages, format: opts.format }, stats)) {
-      if (opts.limit !== undefined && stats.records > opts.limit) break;
-      counts.examples++;
-      if (isEmptyExample(ex)) {
-        counts.skippedEmpty++;
-        continue;
-      }
-      if (opts.minScore !== undefined && ex.score !== undefined && ex.score < opts.minScore) {
-        counts.filteredScore++;
-        continue;
-      }
-      const r = exTok.tokenize(ex);
+  const runner = tokenizeRunner(tok, template, maxLength, jobs);
+  // Chunks in flight, oldest first: results are written strictly in this order, so the output does not depend on
+  // how many threads tokenise or which finishes first; at most 2 × jobs chunks are held at once.
+  const inFlight: { examples: ParallelExample[]; results: Promise<TokenizeResult[]> }[] = [];
+  const writeOldest = async () => {
+    const { examples, results } = inFlight.shift()!;
+    const done = await results;
+    for (let i = 0; i < examples.length; i++) {
+      const ex = examples[i]!;
+      const r = done[i]!;
       if (!r.ok) {
         counts.droppedTooLong++;
         continue;
@@ -188,8 +205,37 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
       counts.perSplit[split]++;
       counts.perLang[ex.lang] = (counts.perLang[ex.lang] ?? 0) + 1;
       languages.add(ex.lang);
-      if (opts.onProgress && counts.examples % 1000 === 0) opts.onProgress({ records: stats.records, written: counts.written });
     }
+    opts.onProgress?.({ records: stats.records, written: counts.written, bytesRead: read.bytesRead, totalBytes: read.totalBytes });
+  };
+  const submit = async (examples: ParallelExample[]) => {
+    const results = runner.run(examples);
+    results.catch(() => undefined); // awaited in order by writeOldest; this only keeps a failure from going unhandled meanwhile
+    inFlight.push({ examples, results });
+    if (inFlight.length >= 2 * jobs) await writeOldest();
+  };
+  try {
+    let chunk: ParallelExample[] = [];
+    const source = { files, targetFiles, lang: opts.lang, languages: opts.languages, format: opts.format, progress: read };
+    for await (const ex of readExamples(source, stats)) {
+      if (opts.limit !== undefined && stats.records > opts.limit) break;
+      counts.examples++;
+      if (isEmptyExample(ex)) {
+        counts.skippedEmpty++;
+        continue;
+      }
+      if (opts.minScore !== undefined && ex.score !== undefined && ex.score < opts.minScore) {
+        counts.filteredScore++;
+        continue;
+      }
+      chunk.push(ex);
+      if (chunk.length === CHUNK) {
+        await submit(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await submit(chunk);
+    while (inFlight.length > 0) await writeOldest();
     counts.records = Math.min(stats.records, opts.limit ?? Infinity);
     if (counts.records === 0) throw new Error(`prepare: empty input: ${files.join(', ')} hold no records`);
     if (counts.written === 0)
@@ -205,6 +251,8 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
   } catch (e) {
     for (const { sink } of sinks.values()) await sink.abort();
     throw e;
+  } finally {
+    await runner.close();
   }
   const splits: Partial<Record<SplitName, string>> = {};
   const out: Partial<Record<SplitName, string>> = {};

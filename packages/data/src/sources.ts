@@ -69,16 +69,28 @@ async function firstNonBlankChar(file: string): Promise<string | null> {
   return null;
 }
 
-/** Streams the records of one file in the given (or detected) format. */
-export async function* readRecords(file: string, format: FormatOption = 'auto'): AsyncGenerator<SourceRecord> {
+/** Streams the records of one file in the given (or detected) format; JSON readers report bytes read as they go. */
+export async function* readRecords(file: string, format: FormatOption = 'auto', onBytes?: (bytesRead: number) => void): AsyncGenerator<SourceRecord> {
   const f = await detectFormat(file, format);
-  if (f === 'json') yield* readJsonArray(file);
-  else if (f === 'jsonl') yield* readJsonLines(file);
+  if (f === 'json') yield* readJsonArray(file, onBytes);
+  else if (f === 'jsonl') yield* readJsonLines(file, onBytes);
   else if (f === 'parquet') yield* readParquet(file);
   else yield* readArrowIpc(file);
 }
 
+/** How far reading the source files has got, in bytes (for progress bars). */
+export interface ReadProgress {
+  totalBytes: number;
+  bytesRead: number;
+}
+
 /** Streams the records of several files back to back. */
-export async function* readAllRecords(files: string[], format: FormatOption = 'auto'): AsyncGenerator<SourceRecord> {
-  for (const file of files) yield* readRecords(file, format);
+export async function* readAllRecords(files: string[], format: FormatOption = 'auto', progress?: ReadProgress): AsyncGenerator<SourceRecord> {
+  let done = 0;
+  for (const file of files) {
+    const size = statSync(file).size;
+    yield* readRecords(file, format, progress && ((n) => (progress.bytesRead = done + Math.min(n, size))));
+    done += size;
+    if (progress) progress.bytesRead = done;
+  }
 }

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ParallelExample } from './records.js';
 import { ALPACA_TEMPLATE } from './templates.js';
+import type { TokenizedExample } from './tokenize-example.js';
 import { ExampleTokenizer } from './tokenize-example.js';
 import { llamaTokenizer } from './test-utils/fixtures.js';
 
@@ -24,9 +25,13 @@ const ex: ParallelExample = {
 
 describe('ExampleTokenizer (Llama-2 tokenizer, hand-checked example)', () => {
   const t = new ExampleTokenizer(tok, ALPACA_TEMPLATE, 512);
-  const r = t.tokenize(ex);
-  if (!r.ok) throw new Error('expected ok');
-  const v = r.value;
+  const one = async (et: ExampleTokenizer, e: ParallelExample) => (await et.tokenizeBatch([e]))[0]!;
+  let v: TokenizedExample;
+  beforeAll(async () => {
+    const r = await one(t, ex);
+    if (!r.ok) throw new Error('expected ok');
+    v = r.value;
+  });
 
   it('target and English prompts are tok() of the literal Alpaca text, with BOS', () => {
     const tgtText = `${HEADER_IN}翻译\n\n### Input:\n你好\n\n### Response:`;
@@ -61,8 +66,8 @@ describe('ExampleTokenizer (Llama-2 tokenizer, hand-checked example)', () => {
     ]);
   });
 
-  it('a merge across the seam keeps every character: prompt[0:len-seam] ⊕ continuation = tok(prompt + text)', () => {
-    const r2 = t.tokenize({ ...ex, input: '', enInput: '', output: '-1', enOutput: '- a' });
+  it('a merge across the seam keeps every character: prompt[0:len-seam] ⊕ continuation = tok(prompt + text)', async () => {
+    const r2 = await one(t, { ...ex, input: '', enInput: '', output: '-1', enOutput: '- a' });
     if (!r2.ok) throw new Error('expected ok');
     const w = r2.value;
     const tgtText = `${HEADER_NO}翻译\n\n### Response:`;
@@ -79,10 +84,10 @@ describe('ExampleTokenizer (Llama-2 tokenizer, hand-checked example)', () => {
     expect([w.queryStart, w.queryEnd]).toEqual([tok.encode(HEADER_NO).length, tok.encode(`${HEADER_NO}翻译`).length]);
   });
 
-  it('truncates the continuation from its end (EOS first) and never the prompt', () => {
+  it('truncates the continuation from its end (EOS first) and never the prompt', async () => {
     const long = { ...ex, output: '嗨'.repeat(10), enOutput: 'Hello' };
     const t61 = new ExampleTokenizer(tok, ALPACA_TEMPLATE, 63);
-    const r3 = t61.tokenize(long);
+    const r3 = await one(t61, long);
     if (!r3.ok) throw new Error('expected ok');
     // 60 prompt tokens + room for 3: the first three bytes of the first 嗨, no EOS
     expect(r3.value.response.ids).toEqual([232, 154, 171]);
@@ -90,7 +95,7 @@ describe('ExampleTokenizer (Llama-2 tokenizer, hand-checked example)', () => {
     expect(pieces(r3.value.enQuery.ids)).toEqual(['Trans', 'late', '<0x0A>']);
     expect(r3.value.enResponse.ids).toEqual([10994, 2]);
     // The target prompt (60 tokens) leaves no room at maxLength 60: dropped, not cut.
-    expect(new ExampleTokenizer(tok, ALPACA_TEMPLATE, 60).tokenize(long)).toEqual({ ok: false, reason: 'prompt-too-long', promptLength: 60 });
+    expect(await one(new ExampleTokenizer(tok, ALPACA_TEMPLATE, 60), long)).toEqual({ ok: false, reason: 'prompt-too-long', promptLength: 60 });
   });
 
   it('rejects a maxLength that cannot hold a sequence', () => {

@@ -1,6 +1,7 @@
+import { PieceEncoder } from '@dft/tokenizer';
 import type { Tokenizer } from '@dft/tokenizer';
 import type { ParallelExample } from './records.js';
-import type { PromptTemplate } from './templates.js';
+import type { PromptTemplate, RenderedPrompt } from './templates.js';
 import { queryText, renderPrompt } from './templates.js';
 
 /** Sequence kinds whose continuation can be cut by truncation. */
@@ -52,15 +53,20 @@ export type TokenizeResult = { ok: true; value: TokenizedExample } | { ok: false
  * Turns examples into token columns. Truncation rule (documented in the README): every sequence must fit
  * `maxLength`; its continuation is cut from the end (EOS first, then the response or query); prompts are never
  * cut, so an example whose target or English prompt leaves no room for a continuation token is dropped.
+ *
+ * Each sequence's ids are those of one encode of its whole text (the joint-tokenisation rule); the texts of a
+ * batch go to a PieceEncoder, which tokenises each distinct line once (template lines, and a field shared by a
+ * prompt and its continuations) where the tokenizer provably never merges across a newline, and whole texts
+ * otherwise.
  */
 export class ExampleTokenizer {
   private readonly eos: number;
-  private readonly spanStartCache = new Map<string, number>();
+  private readonly pieces: PieceEncoder;
   /** `tok()` of DESIGN §1 is the tokenizer with BOS (never EOS: prompts and continuations end where the text does). */
   private readonly bosPrefix: number[];
 
   constructor(
-    private readonly tok: Tokenizer,
+    tok: Tokenizer,
     private readonly template: PromptTemplate,
     private readonly maxLength: number,
   ) {
@@ -68,19 +74,39 @@ export class ExampleTokenizer {
     if (tok.special.eosId === null) throw new Error('prepare: the tokenizer has no EOS token (responses end in EOS)');
     this.eos = tok.special.eosId;
     this.bosPrefix = tok.special.addBos && tok.special.bosId !== null ? [tok.special.bosId] : [];
+    this.pieces = new PieceEncoder(tok);
   }
 
-  tokenize(ex: ParallelExample): TokenizeResult {
-    const tgt = this.prompt(ex.instruction, ex.input);
-    const en = this.prompt(ex.enInstruction, ex.enInput);
+  async tokenizeBatch(examples: readonly ParallelExample[]): Promise<TokenizeResult[]> {
+    const texts: string[] = [];
+    const plans = examples.map((ex) => {
+      const tgt = renderPrompt(this.template, ex.instruction, ex.input);
+      const en = renderPrompt(this.template, ex.enInstruction, ex.enInput);
+      const at = texts.length;
+      texts.push(
+        ...promptTexts(tgt),
+        ...promptTexts(en),
+        tgt.text + ex.output,
+        tgt.text + queryText(ex.enInstruction, ex.enInput),
+        tgt.text + ex.enOutput,
+        en.text + ex.enOutput,
+      );
+      return at;
+    });
+    const ids = await this.pieces.encodeAll(texts);
+    return plans.map((at) => this.assemble(ids.slice(at, at + 10)));
+  }
+
+  /** Builds one example from the ids of its ten texts, in the order tokenizeBatch lists them. */
+  private assemble(ids: number[][]): TokenizeResult {
+    const tgt = this.prompt(ids[0]!, ids[1]!, ids[2]!);
+    const en = this.prompt(ids[3]!, ids[4]!, ids[5]!);
     const longest = Math.max(tgt.ids.length, en.ids.length);
     if (longest >= this.maxLength) return { ok: false, reason: 'prompt-too-long', promptLength: longest };
 
     let seamMerges = 0;
     const truncated: TruncatableKind[] = [];
-    const cont = (p: Prompt, text: string, withEos: boolean, kind: TruncatableKind): Continuation => {
-      // One encode of prompt + text; the prompt's own ids were encoded once for all its continuations.
-      const whole = this.encodeRaw(p.text + text);
+    const cont = (p: Prompt, whole: number[], withEos: boolean, kind: TruncatableKind): Continuation => {
       const n = p.ids.length - p.bos;
       let k = 0;
       while (k < n && k < whole.length && whole[k] === p.ids[k + p.bos]) k++;
@@ -98,11 +124,11 @@ export class ExampleTokenizer {
     };
     const value: TokenizedExample = {
       promptIds: tgt.ids,
-      response: cont(tgt, ex.output, true, 'tft'),
+      response: cont(tgt, ids[6]!, true, 'tft'),
       enPromptIds: en.ids,
-      enQuery: cont(tgt, queryText(ex.enInstruction, ex.enInput), false, 'lc'),
-      enResponse: cont(tgt, ex.enOutput, true, 'et'),
-      enSftResponse: cont(en, ex.enOutput, true, 'sft'),
+      enQuery: cont(tgt, ids[7]!, false, 'lc'),
+      enResponse: cont(tgt, ids[8]!, true, 'et'),
+      enSftResponse: cont(en, ids[9]!, true, 'sft'),
       queryStart: tgt.spanStart,
       queryEnd: tgt.spanEnd,
       enQueryStart: en.spanStart,
@@ -113,30 +139,23 @@ export class ExampleTokenizer {
     return { ok: true, value };
   }
 
-  private encodeRaw(text: string): number[] {
-    return this.tok.encode(text, { addSpecialTokens: false });
-  }
-
-  private prompt(instruction: string, input: string): Prompt {
-    const r = renderPrompt(this.template, instruction, input);
+  /** The prompt from the ids of its text, of the text before its instruction and of the text through its input. */
+  private prompt(text: number[], before: number[], throughQuery: number[]): Prompt {
     const bos = this.bosPrefix.length;
-    const ids = [...this.bosPrefix, ...this.encodeRaw(r.text)];
-    const before = r.text.slice(0, r.queryStartChar);
-    let spanStart = this.spanStartCache.get(before);
-    if (spanStart === undefined) {
-      // The text before the instruction is the template's fixed header: one per template form.
-      spanStart = bos + this.encodeRaw(before).length;
-      if (this.spanStartCache.size < 16) this.spanStartCache.set(before, spanStart);
-    }
-    const spanEndRaw = bos + this.encodeRaw(r.text.slice(0, r.queryEndChar)).length;
+    const ids = [...this.bosPrefix, ...text];
+    const spanStart = bos + before.length;
     // Tokens can merge across the span's edges; clamp so the span always lies inside the prompt.
-    const spanEnd = Math.min(Math.max(spanEndRaw, spanStart), ids.length);
-    return { text: r.text, ids, bos, spanStart: Math.min(spanStart, spanEnd), spanEnd };
+    const spanEnd = Math.min(Math.max(bos + throughQuery.length, spanStart), ids.length);
+    return { ids, bos, spanStart: Math.min(spanStart, spanEnd), spanEnd };
   }
 }
 
+/** The prompt, the text before its instruction, and the text through the end of its input. */
+function promptTexts(r: RenderedPrompt): string[] {
+  return [r.text, r.text.slice(0, r.queryStartChar), r.text.slice(0, r.queryEndChar)];
+}
+
 interface Prompt {
-  text: string;
   /** tok(text), special tokens included. */
   ids: number[];
   /** How many special tokens tok() put in front (BOS: 0 or 1). */
@@ -144,5 +163,3 @@ interface Prompt {
   spanStart: number;
   spanEnd: number;
 }
-
-

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Tokenizer, TokenizerInit } from '@dft/tokenizer';
+import type { ParallelExample } from './records.js';
+import type { PromptTemplate } from './templates.js';
+import type { TokenizeResult } from './tokenize-example.js';
+import { ExampleTokenizer } from './tokenize-example.js';
+
+/** Tokenises chunks of examples; results come back per chunk, whatever runs them. */
+export interface TokenizeRunner {
+  run(examples: ParallelExample[]): Promise<TokenizeResult[]>;
+  close(): Promise<void>;
+}
+
+export interface TokenizeWorkerData {
+  tokenizer: TokenizerInit;
+  template: PromptTemplate;
+  maxLength: number;
+}
+
+/** One job: this thread (the Rust engine still spreads each batch over the cores). N jobs: N worker threads. */
+export function tokenizeRunner(tok: Tokenizer, template: PromptTemplate, maxLength: number, jobs: number): TokenizeRunner {
+  if (jobs === 1) {
+    const exTok = new ExampleTokenizer(tok, template, maxLength);
+    return { run: (examples) => exTok.tokenizeBatch(examples), close: async () => undefined };
+  }
+  return new WorkerPool(jobs, { tokenizer: tok.init, template, maxLength });
+}
+
+/** The compiled worker script; tests run this package from its sources, where the built one is used. */
+function workerScript(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const path = fileURLToPath(new URL(fromSource ? '../dist/tokenize-worker.js' : './tokenize-worker.js', import.meta.url));
+  if (!existsSync(path)) throw new Error(`prepare: ${path} is missing (build @dft/data first: pnpm build), needed for jobs > 1`);
+  return path;
+}
+
+interface Pending {
+  resolve: (r: TokenizeResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+class WorkerPool implements TokenizeRunner {
+  private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  constructor(jobs: number, data: TokenizeWorkerData) {
+    const script = workerScript();
+    for (let i = 0; i < jobs; i++) {
+      const worker = new Worker(script, { workerData: data });
+      const pending = new Map<number, Pending>();
+      worker.on('message', (m: { id: number; results?: TokenizeResult[]; error?: string }) => {
+        const p = pending.get(m.id)!;
+        pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new Error(m.error));
+        else p.resolve(m.results!);
+      });
+      const fail = (e: Error) => {
+        this.failed ??= new Error(`prepare: tokenizer worker ${i} failed (${e.message})`);
+        for (const p of pending.values()) p.reject(this.failed);
+        pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`exit code ${code}`));
+      });
+      this.workers.push({ worker, pending });
+    }
+  }
+
+  run(examples: ParallelExample[]): Promise<TokenizeResult[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    // The least busy worker takes the chunk; results are matched to chunks by id, so order is the caller's.
+    const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.worker.postMessage({ id, examples });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}

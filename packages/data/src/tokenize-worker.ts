@@ -1,0 +1,16 @@
+// Worker thread of `prepare --jobs N`: tokenises the chunks of examples it is sent, in the order sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Tokenizer } from '@dft/tokenizer';
+import type { ParallelExample } from './records.js';
+import { ExampleTokenizer } from './tokenize-example.js';
+import type { TokenizeWorkerData } from './tokenize-runner.js';
+
+const data = workerData as TokenizeWorkerData;
+const exTok = new ExampleTokenizer(Tokenizer.fromInit(data.tokenizer), data.template, data.maxLength);
+
+parentPort!.on('message', (msg: { id: number; examples: ParallelExample[] }) => {
+  exTok.tokenizeBatch(msg.examples).then(
+    (results) => parentPort!.postMessage({ id: msg.id, results }),
+    (e: Error) => parentPort!.postMessage({ id: msg.id, error: e.message }),
+  );
+});
