@@ -3,17 +3,18 @@ import { tempPathFor } from '@dft/util';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { RecordBatchFileWriter } from 'apache-arrow';
+import { RecordBatchStreamWriter } from 'apache-arrow';
 import type { RecordBatch, Schema } from 'apache-arrow';
 
 /**
- * Streams record batches into an Arrow IPC *file* (random-access format with a footer) at a temp path.
+ * Streams record batches into an Arrow IPC *stream* (the format Hugging Face `datasets` reads with
+ * `Dataset.from_file`; our reader indexes its batches itself) at a temp path.
  * `commit()` renames it into place; `abort()` removes it. Memory stays bounded: each write waits until the
  * bytes have reached the file stream's buffer and that buffer has drained.
  */
-export class ArrowFileSink {
+export class ArrowStreamSink {
   readonly tmpPath: string;
-  private readonly writer = new RecordBatchFileWriter();
+  private readonly writer = new RecordBatchStreamWriter();
   private readonly out: WriteStream;
   private readonly done: Promise<void>;
   private failed: Error | null = null;
@@ -41,7 +42,7 @@ export class ArrowFileSink {
     if (this.failed) throw this.failed;
   }
 
-  /** Writes the footer and waits until every byte is on disk (still at the temp path). */
+  /** Writes the end-of-stream marker and waits until every byte is on disk (still at the temp path). */
   async close(): Promise<void> {
     this.writer.finish();
     await this.done;

@@ -1,7 +1,6 @@
 import type { ParallelExample } from './records.js';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { RecordBatchReader } from 'apache-arrow';
 import type { RecordBatch, Vector } from 'apache-arrow';
 import type { PlanOptions } from './batch-plan.js';
 import { checkPlanOptions, planEpoch, shardRows } from './batch-plan.js';
@@ -9,6 +8,8 @@ import type { SequenceBatch, SequenceKind, SequenceParts } from './collate.js';
 import { SEQUENCE_KINDS, collate } from './collate.js';
 import type { IntColumn, LengthColumn, SeamColumn, TokenColumn } from './columns.js';
 import { INT_COLUMNS, LAYOUT_VERSION, METADATA_KEY, TEXT_COLUMNS, TOKEN_COLUMNS } from './columns.js';
+import type { SplitBatches } from './ipc-batches.js';
+import { openSplitBatches } from './ipc-batches.js';
 import type { PromptTemplate } from './templates.js';
 
 /** Resume state: the epoch and the number of global steps of it already consumed. JSON-serialisable. */
@@ -75,15 +76,13 @@ const LENGTH_OF: Record<TokenColumn, LengthColumn> = {
   en_sft_response_ids: 'en_sft_response_length',
 };
 
-type AsyncFileReader = { readRecordBatch(i: number): Promise<RecordBatch | null>; numRecordBatches: number; schema: RecordBatch['schema'] };
-
 export interface OpenOptions {
   /** Decoded record batches kept in memory (least recently used go first). Default 64. */
   cacheRecordBatches?: number;
 }
 
 /**
- * A prepared split, read lazily: opening reads the footer and one pass of the small int columns (lengths and
+ * A prepared split, read lazily: opening indexes its record batches and reads one pass of the small int columns (lengths and
  * spans); token lists and text are read a record batch at a time when a step needs them, and cached.
  */
 export class Dataset {
@@ -96,7 +95,7 @@ export class Dataset {
     readonly path: string,
     readonly header: SplitHeader,
     private readonly fh: FileHandle,
-    private readonly reader: AsyncFileReader,
+    private readonly reader: SplitBatches,
     /** Row number where each record batch starts, plus the total at the end. */
     private readonly batchStarts: Int32Array,
     private readonly ints: Record<IntColumn, Int32Array>,
@@ -113,15 +112,7 @@ export class Dataset {
       throw new Error(`${path}: cannot open prepared split (${(e as Error).message})`);
     }
     try {
-      let reader: AsyncFileReader;
-      try {
-        const r = await RecordBatchReader.from(fh);
-        await r.open();
-        if (!r.isFile()) throw new Error('an Arrow IPC stream, expected the IPC file format that prepare writes');
-        reader = r as unknown as AsyncFileReader;
-      } catch (e) {
-        throw new Error(`${path}: not an Arrow IPC file (${(e as Error).message})`);
-      }
+      const reader = await openSplitBatches(fh, path);
       const header = readHeader(path, reader.schema);
       const counts: number[] = [];
       const parts: Record<IntColumn, Int32Array[]> = Object.fromEntries(
@@ -129,7 +120,6 @@ export class Dataset {
       ) as Record<IntColumn, Int32Array[]>;
       for (let i = 0; i < reader.numRecordBatches; i++) {
         const batch = await reader.readRecordBatch(i);
-        if (!batch) throw new Error(`${path}: record batch ${i} is missing`);
         counts.push(batch.numRows);
         for (const c of INT_COLUMNS) parts[c].push(Int32Array.from(int32Values(batch, c)));
       }
@@ -290,12 +280,8 @@ export class Dataset {
     }
     let pending = this.loading.get(i);
     if (!pending) {
-      // The Arrow file reader seeks and reads one shared handle: reads must not interleave, so they queue.
-      pending = this.readQueue.then(async () => {
-        const batch = await this.reader.readRecordBatch(i);
-        if (!batch) throw new Error(`${this.path}: record batch ${i} is missing`);
-        return batch;
-      });
+      // Reads of one shared handle must not overlap, so they queue.
+      pending = this.readQueue.then(() => this.reader.readRecordBatch(i));
       this.readQueue = pending.catch(() => undefined);
       this.loading.set(i, pending);
     }

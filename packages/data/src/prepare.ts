@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@dft/tokenizer';
 import { writeFileAtomic } from '@dft/util';
-import { ArrowFileSink } from './atomic-files.js';
+import { ArrowStreamSink } from './atomic-files.js';
 import { RecordBatchBuilder } from './batch-builder.js';
 import { LAYOUT_VERSION, splitSchema } from './columns.js';
 import { readExamples } from './examples.js';
@@ -121,8 +121,9 @@ export function padIdFor(tok: Tokenizer): number {
 }
 
 /**
- * Reads the sources, tokenises every example (DESIGN §1 batch layout) and writes one Arrow IPC file per
- * split plus a JSON sidecar. Streaming: at most `rowsPerBatch` prepared rows per split are held in memory.
+ * Reads the sources, tokenises every example (DESIGN §1 batch layout) and writes one Arrow IPC stream per
+ * split (what Hugging Face `datasets.Dataset.from_file` opens) plus a JSON sidecar. Streaming: at most
+ * `rowsPerBatch` prepared rows per split and 2 × jobs chunks of examples in tokenisation are held in memory.
  * Nothing appears in `outDir` unless the whole run succeeds (temp files, renamed at the end).
  */
 export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSummary> {
@@ -156,10 +157,10 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
     addBos: tok.special.addBos,
     vocabSize: tok.vocabSize,
   };
-  const sinks = new Map<SplitName, { sink: ArrowFileSink; builder: RecordBatchBuilder }>();
+  const sinks = new Map<SplitName, { sink: ArrowStreamSink; builder: RecordBatchBuilder }>();
   for (const split of splitNames) {
     const schema = splitSchema({ layoutVersion: LAYOUT_VERSION, split, tokenizer: tokenizerInfo, template, maxLength });
-    sinks.set(split, { sink: new ArrowFileSink(join(outDir, `${split}.arrow`), schema), builder: new RecordBatchBuilder(schema) });
+    sinks.set(split, { sink: new ArrowStreamSink(join(outDir, `${split}.arrow`), schema), builder: new RecordBatchBuilder(schema) });
   }
 
   const counts: PrepareCounts = {
