@@ -1,5 +1,5 @@
 export { prepareParallel, padIdFor, SIDECAR_NAME } from './prepare.js';
-export type { PrepareOptions, PrepareCounts, PrepareSummary, DatasetSidecar } from './prepare.js';
+export type { PrepareOptions, PrepareCounts, PrepareProgress, PrepareSummary, DatasetSidecar } from './prepare.js';
 export { Dataset, openDataset, readTextRows } from './dataset.js';
 export type { Batch, BatchOptions, DataPosition, OpenOptions, SplitHeader, TextRow } from './dataset.js';
 export { SEQUENCE_KINDS, IGNORE_INDEX, collate } from './collate.js';

@@ -1,8 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '@dft/data';
 import { dft, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
+
+const PARALLEL_300 = new URL('../../../data/fixtures/alpaca-en-zh-300.json', import.meta.url).pathname;
 
 let tmp: ReturnType<typeof tempDir>;
 let raw: string;
@@ -53,5 +55,21 @@ describe('dft prepare', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain(broken);
     expect(existsSync(join(tmp.dir, 'p3', 'train.arrow'))).toBe(false);
+    const jobs = await dft('prepare', '--input', raw, '--tokenizer', TINY_LLAMA, '--out', join(tmp.dir, 'p4'), '--jobs', '0');
+    expect(jobs.code).toBe(2);
+    expect(jobs.err).toMatch(/--jobs must be an integer ≥ 1, got "0"/);
+  });
+
+  it('--jobs 1 and --jobs 3 write byte-identical splits', async () => {
+    const run = async (jobs: string) => {
+      const out = join(tmp.dir, `jobs${jobs}`);
+      const r = await dft('prepare', '--input', PARALLEL_300, '--tokenizer', TINY_LLAMA, '--out', out, '--limit', '120', '--validation', '0.2', '--jobs', jobs);
+      expect(r.code).toBe(0);
+      return ['train.arrow', 'validation.arrow'].map((f) => readFileSync(join(out, f)));
+    };
+    const [one, three] = [await run('1'), await run('3')];
+    expect(one[0]!.length).toBeGreaterThan(10_000);
+    expect(three[0]!.equals(one[0]!)).toBe(true);
+    expect(three[1]!.equals(one[1]!)).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
 import { prepareParallel } from '@dft/data';
+import type { PrepareProgress } from '@dft/data';
+import { availableParallelism } from 'node:os';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { prepareProgressBar } from './prepare-progress.js';
 
 export const prepareCommand: Command = {
   name: 'prepare',
@@ -19,6 +22,7 @@ export const prepareCommand: Command = {
     limit: { type: 'string', description: 'read at most N source records' },
     template: { type: 'string', description: 'prompt template name (default alpaca)' },
     format: { type: 'string', description: 'input format when the extension does not tell (json, jsonl, parquet, arrow)' },
+    jobs: { type: 'string', description: `tokenising threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number` },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
   longInputs:
@@ -31,6 +35,7 @@ export const prepareCommand: Command = {
     const input = (values.input as string[] | undefined) ?? [];
     if (input.length === 0) throw new UsageError('--input is required');
     const outDir = stringOpt(values, 'out', true);
+    const bar = prepareProgressBar();
     const options = {
       input,
       targetInput: values['target-input'] as string[] | undefined,
@@ -44,12 +49,15 @@ export const prepareCommand: Command = {
       limit: numberOpt(values, 'limit', { integer: true, min: 1 }),
       template: stringOpt(values, 'template'),
       format: stringOpt(values, 'format') as never,
+      jobs: numberOpt(values, 'jobs', { integer: true, min: 1 }),
+      onProgress: bar ? (p: PrepareProgress) => bar.update(p) : undefined,
     };
     const lock = claimOutDir(outDir, 'prepare', (l) => process.stderr.write(`${l}\n`));
     let summary;
     try {
       summary = await prepareParallel(options);
     } finally {
+      bar?.end();
       lock.release();
     }
     if (values.json) {
