@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// @dft/data benchmark: prepare the parallel en-zh Alpaca set (52,002 rows) with the Llama-2 tokenizer, then
-// read + batch it. Prepare runs in a child process so its peak RSS (process.resourceUsage().maxRSS) is its own.
+// @dft/data benchmark: prepare the parallel en-zh Alpaca set (52,002 records) and its first 5,000 records with the
+// Llama-2 tokenizer, on the Rust and the JS tokenizer engine, with 1 job and with one per core; then read + batch
+// the prepared file. Each prepare runs in a child process so its peak RSS (process.resourceUsage().maxRSS, worker
+// threads included) is its own.
 //
-//   pnpm --filter @dft/data build && node bench/data.mjs [--limit N] [--out DIR]
+//   pnpm --filter @dft/data... build && node bench/data.mjs [--sets 5k,52k] [--engines rust,js] [--jobs 1,2]
 //
 // Prints a table and writes bench/results/data.json. Needs ../shared/data (skips with a message without it).
+// The machine may be shared: each row records the 1-minute load average before and after it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,7 +29,7 @@ if (args[0] === '--prepare-child') {
   const { prepareParallel } = await import(dataDist);
   const limit = arg('--limit') ? Number(arg('--limit')) : undefined;
   const t0 = performance.now();
-  const s = await prepareParallel({ input: source, tokenizer: tokenizerDir, outDir: args[1], limit, validationFraction: 0.01 });
+  const s = await prepareParallel({ input: source, tokenizer: tokenizerDir, outDir: args[1], limit, validationFraction: 0.01, jobs: Number(arg('--jobs')) });
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(JSON.stringify({ seconds, counts: s.counts, maxRssKiB: process.resourceUsage().maxRSS, files: s.files }) + '\n');
   process.exit(0);
@@ -37,24 +40,46 @@ if (!existsSync(source)) {
   process.exit(0);
 }
 if (!existsSync(fileURLToPath(dataDist))) {
-  console.error('bench data: packages/data/dist missing, run `pnpm --filter @dft/data build` first');
+  console.error('bench data: packages/data/dist missing, run `pnpm --filter @dft/data... build` first');
   process.exit(1);
 }
 
-const outDir = arg('--out') ?? mkdtempSync(join(tmpdir(), 'dft-bench-data-'));
-const limit = arg('--limit');
-const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--prepare-child', outDir, ...(limit ? ['--limit', limit] : [])], {
-  encoding: 'utf8',
-  maxBuffer: 1 << 24,
-});
-if (child.status !== 0) {
-  console.error(child.stderr);
-  process.exit(child.status ?? 1);
-}
-const prep = JSON.parse(child.stdout.trim().split('\n').pop());
+const cores = availableParallelism();
+const list = (name, dflt) => (arg(name) ?? dflt).split(',').filter(Boolean);
+const SETS = { '52k': undefined, '5k': 5000 };
+const sets = list('--sets', '5k,52k');
+for (const s of sets) if (!(s in SETS)) throw new Error(`bench data: unknown set "${s}" (5k, 52k)`);
+const engines = list('--engines', 'rust,js');
+const jobsList = list('--jobs', `1,${cores}`).map(Number);
+
+const work = arg('--out') ?? mkdtempSync(join(tmpdir(), 'dft-bench-data-'));
+const runs = [];
+let readFrom = null;
+for (const set of sets)
+  for (const engine of engines)
+    for (const jobs of jobsList) {
+      const outDir = join(work, `${set}-${engine}-${jobs}`);
+      const load = [loadavg()[0]];
+      const limit = SETS[set];
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--prepare-child', outDir, '--jobs', String(jobs), ...(limit ? ['--limit', String(limit)] : [])], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+        env: { ...process.env, DFT_TOKENIZER_ENGINE: engine },
+      });
+      if (child.status !== 0) {
+        console.error(child.stderr);
+        process.exit(child.status ?? 1);
+      }
+      load.push(loadavg()[0]);
+      const prep = JSON.parse(child.stdout.trim().split('\n').pop());
+      const run = { set, engine, jobs, records: prep.counts.records, written: prep.counts.written, seconds: prep.seconds, rowsPerS: prep.counts.records / prep.seconds, peakRssMiB: prep.maxRssKiB / 1024, load1: load, counts: prep.counts };
+      runs.push(run);
+      console.error(`  ${set} ${engine} jobs ${jobs}: ${run.rowsPerS.toFixed(0)} rows/s, ${run.peakRssMiB.toFixed(0)} MiB, load ${load.map((l) => l.toFixed(1)).join(' → ')}`);
+      if (readFrom === null || (set === '52k' && readFrom.set !== '52k')) readFrom = { set, file: prep.files.train };
+    }
 
 const { openDataset } = await import(dataDist);
-const ds = await openDataset(prep.files.train);
+const ds = await openDataset(readFrom.file);
 async function epoch(opts) {
   const t0 = performance.now();
   let rows = 0;
@@ -83,28 +108,23 @@ const result = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
   tokenizer: 'Llama-2 (fixtures/models/tiny-llama/tokenizer.json)',
-  prepare: {
-    records: prep.counts.records,
-    written: prep.counts.written,
-    seconds: prep.seconds,
-    rowsPerS: prep.counts.records / prep.seconds,
-    peakRssMiB: prep.maxRssKiB / 1024,
-    counts: prep.counts,
-  },
-  readAndBatch: reads,
+  prepare: runs,
+  readAndBatch: { set: readFrom.set, ...reads },
 };
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const tmp = join(resultsDir, `.data.json.tmp-${process.pid}`);
 writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
 renameSync(tmp, join(resultsDir, 'data.json'));
-if (!arg('--out')) rmSync(outDir, { recursive: true, force: true });
+if (!arg('--out')) rmSync(work, { recursive: true, force: true });
 
 const f = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-console.log('\n@dft/data benchmark (Llama-2 tokenizer, maxLength 512)\n');
-console.log('| stage | rows | seconds | rows/s | peak RSS MiB | padding |');
-console.log('|---|---:|---:|---:|---:|---:|');
-console.log(`| prepare (${f(prep.counts.records)} records → ${f(prep.counts.written)} rows) | ${f(prep.counts.records)} | ${f(prep.seconds, 1)} | ${f(result.prepare.rowsPerS)} | ${f(result.prepare.peakRssMiB)} | |`);
-for (const [name, r] of Object.entries(reads))
-  console.log(`| read + batch, ${name} (batch 32) | ${f(r.rows)} | ${f(r.seconds, 2)} | ${f(r.rowsPerS)} | | ${f(100 * r.paddingShare, 1)} % |`);
+console.log(`\n@dft/data benchmark (Llama-2 tokenizer, maxLength 512, ${cores} cores)\n`);
+console.log('| prepare | engine | jobs | records → rows | seconds | rows/s | peak RSS MiB | load (1 min) |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+for (const r of runs)
+  console.log(`| ${r.set} | ${r.engine} | ${r.jobs} | ${f(r.records)} → ${f(r.written)} | ${f(r.seconds, 1)} | ${f(r.rowsPerS)} | ${f(r.peakRssMiB)} | ${r.load1.map((l) => f(l, 1)).join(' → ')} |`);
+console.log(`\n| read + batch (${readFrom.set}, batch 32) | rows | seconds | rows/s | padding |`);
+console.log('|---|---:|---:|---:|---:|');
+for (const [name, r] of Object.entries(reads)) console.log(`| ${name} | ${f(r.rows)} | ${f(r.seconds, 2)} | ${f(r.rowsPerS)} | ${f(100 * r.paddingShare, 1)} % |`);
 console.log(`\nwritten to bench/results/data.json`);

@@ -22,7 +22,7 @@ export class PieceEncoder {
   constructor(
     private readonly tok: Tokenizer,
     /** Cached pieces kept between calls; past this the cache starts afresh. */
-    private readonly cacheLimit = 200_000,
+    private readonly cacheLimit = 16_384,
   ) {
     this.wall = tok.walls[0] ?? null;
   }
