@@ -133,8 +133,8 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
     expect(row.input.endsWith('\n\n### Instruction:\n三原色是什么？\n\n### Response:')).toBe(true);
     // The prompt ids of a training example with this instruction (BOS + the rendered template).
     const tok = Tokenizer.fromDir(checkpoint);
-    const example = new ExampleTokenizer(tok, ALPACA_TEMPLATE, 128).tokenize({ id: 'q', lang: 'zh', instruction: q, input: '', output: '红、绿、蓝', enInstruction: 'What are the three primary colors?', enInput: '', enOutput: 'Red, green, blue' });
-    expect(example.ok && row.inputTokens).toEqual(example.ok && example.value.promptIds);
+    const [example] = await new ExampleTokenizer(tok, ALPACA_TEMPLATE, 128).tokenizeBatch([{ id: 'q', lang: 'zh', instruction: q, input: '', output: '红、绿、蓝', enInstruction: 'What are the three primary colors?', enInput: '', enOutput: 'Red, green, blue' }]);
+    expect(example!.ok && row.inputTokens).toEqual(example!.ok && example!.value.promptIds);
     expect(row.inputTokens[0]).toBe(tok.special.bosId);
     const plain = await dft('generate', '--model', checkpoint, '--prompt', q, '--max-new-tokens', '2');
     expect(plain.err).toContain(`generate: prompts in the alpaca format of ${join(data, 'dataset.json')} (--raw for none)`);
