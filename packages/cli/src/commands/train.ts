@@ -76,6 +76,7 @@ export const trainCommand: Command = {
     config: { type: 'string', description: 'JSON or YAML run configuration (paths relative to the file)' },
     'print-config': { type: 'boolean', description: 'print the resolved configuration (defaults ← preset ← file ← flags) as JSON and exit' },
     overwrite: { type: 'boolean', description: 'start afresh in an --out that holds checkpoints of an earlier run (deletes them)' },
+    'allow-config-change': { type: 'boolean', description: 'with --resume-from: continue although method, layers, lambdas, pool, data, seed, max length or global batch differ from the checkpoint' },
     ...Object.fromEntries(Object.entries(OVERRIDES).map(([k, d]) => [k, { type: 'string', description: d } as OptionSpec])),
     backend: BACKEND_OPTION,
   },
@@ -102,6 +103,7 @@ export const trainCommand: Command = {
       flags[camel(k)] = k === 'data' && v.includes(',') ? v.split(',') : v;
     }
     if (values.overwrite) flags.overwrite = true;
+    if (values['allow-config-change']) flags.allowConfigChange = true;
     layers.push(flags);
     const config = resolveConfig(layers, file ? [file, 'command line'] : ['command line']);
     if (values['print-config']) {

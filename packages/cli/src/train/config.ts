@@ -50,6 +50,8 @@ export interface TrainConfig {
   bucketByLength: boolean;
   /** Start afresh in an `out` that holds checkpoints of an earlier run, deleting them (otherwise an error). */
   overwrite: boolean;
+  /** Resume although the objective or data settings differ from the checkpoint's (otherwise an error naming them). */
+  allowConfigChange: boolean;
   /** Stored dtype of saved checkpoints; unset = the model's own dtype. */
   dtype?: 'float32' | 'float16' | 'bfloat16';
   evalEvery: number;
@@ -91,6 +93,7 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   freeze: [],
   bucketByLength: false,
   overwrite: false,
+  allowConfigChange: false,
   evalEvery: 0,
   evalTasks: [],
   evalLimit: 50,
@@ -211,7 +214,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (!Number.isInteger(n) || (n as number) < 0) throw new UsageError(`${at(k)}: "${k}" must be a layer index or "auto", got ${JSON.stringify(v)}`);
     merged[k] = n;
   }
-  for (const k of ['detachTeacher', 'bucketByLength', 'overwrite'] as const) {
+  for (const k of ['detachTeacher', 'bucketByLength', 'overwrite', 'allowConfigChange'] as const) {
     const v = merged[k];
     if (v === 'true' || v === 'false') merged[k] = v === 'true';
     else if (typeof v !== 'boolean') throw new UsageError(`${at(k)}: "${k}" must be true or false, got ${JSON.stringify(v)}`);

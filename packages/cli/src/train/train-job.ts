@@ -27,6 +27,7 @@ import { globalSteps, microBatches, resumePosition, type StepPlan } from './glob
 import { createTrainer, trainingLoop, type RankRun } from './parallel-rank.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
+import { checkResumedObjective, resumedSchedule, type SavedConfig } from './resume-plan.js';
 
 export interface TrainJobResult {
   stoppedBy: 'maxSteps' | 'data' | 'signal';
@@ -97,6 +98,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
   // One rank (the only one, or rank 0 of --workers) owns the output folder.
   if (!checkpointDir && (rank?.comm.rank ?? 0) === 0) startAfresh(out, c.overwrite);
   const resumed: TrainerState | undefined = checkpointDir ? readTrainerState(checkpointDir) : undefined;
+  const saved = resumed?.config as SavedConfig | undefined;
+  if (saved) for (const line of checkResumedObjective(saved, c, checkpointDir!, c.allowConfigChange)) progress.message(line);
   const { model, tokenizer } = loadPretrained(checkpointDir ?? c.model, { seed: c.seed });
   // Everything opened from here on is released on every path out (errors included), so an in-process caller
   // (tests, a notebook) does not accumulate model weights or open files.
@@ -114,7 +117,6 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     checkData(ds, model, tokenizer.hash, c.model);
     if (c.method.startsWith('dft-') && (c.lcLayer === 'auto' || c.etLayer === 'auto')) {
       // sft/tft use no layer. A resumed run keeps the layers its first run resolved (a partly trained model may suggest others).
-      const saved = resumed?.config as Partial<TrainConfig> | undefined;
       const auto =
         typeof saved?.lcLayer === 'number' && typeof saved?.etLayer === 'number'
           ? { lcLayer: saved.lcLayer, etLayer: saved.etLayer, why: `as resolved by the run being resumed` }
@@ -132,6 +134,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     const stepsPerEpoch = globalSteps(ds, plan, 0).length;
     const start = checkpointDir ? resumePosition(ds, plan, resumed!.dataPosition, resumed!.config as Partial<TrainConfig>, checkpointDir) : { epoch: 0, example: 0 };
     const totalSteps = Math.min(c.epochs * stepsPerEpoch, c.maxSteps ?? Infinity);
+    const schedule = saved ? resumedSchedule(saved, c, resumed!.step, stepsPerEpoch) : { from: undefined, note: null };
+    if (schedule.note) progress.message(schedule.note);
     const objective = dftObjective({
       method: c.method,
       lcLayer: typeof c.lcLayer === 'number' ? c.lcLayer : undefined,
@@ -153,6 +157,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         schedule: c.schedule,
         warmupSteps: c.warmupSteps ?? Math.ceil(c.warmupRatio * totalSteps),
         totalSteps,
+        scheduleFrom: schedule.from,
         weightDecay: c.weightDecay,
         beta1: c.adamBeta1,
         beta2: c.adamBeta2,
@@ -179,7 +184,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         saveEvery: c.saveEvery,
         keepLast: c.keepLast,
         seed: c.seed,
-        config: c,
+        // The anchor travels with the checkpoints, so a later resume with this plan continues this schedule.
+        config: schedule.from ? { ...c, scheduleFrom: schedule.from } : c,
         resumed,
         save: { dtype: c.dtype, tokenizerFrom: tokenizerDir },
         onStep: (row: LogRow) => bar.step(row, resumed?.step ?? 0, (resumed?.log?.at(-1) as LogRow | undefined)?.elapsedS ?? 0),

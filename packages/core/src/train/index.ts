@@ -1,7 +1,7 @@
 export { AdamW } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
 export { learningRate } from './lr-schedule.js';
-export type { ScheduleKind, ScheduleOptions } from './lr-schedule.js';
+export type { ScheduleAnchor, ScheduleKind, ScheduleOptions } from './lr-schedule.js';
 export { clipByGlobalNorm, globalNorm, globToRegExp, trainableNames } from './grad-utils.js';
 export { NonFiniteLossError, Trainer } from './trainer.js';
 export type { LossFn, LossOutput, MicroBatch, StepStats, TrainerOptions } from './trainer.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '../model/model.js';
 import { AdamW } from './adamw.js';
 import { clipByGlobalNorm, globalNorm, trainableNames } from './grad-utils.js';
-import { learningRate, type ScheduleKind } from './lr-schedule.js';
+import { learningRate, type ScheduleAnchor, type ScheduleKind } from './lr-schedule.js';
 
 /** What a loss function returns for one micro-batch: the scalar to minimise and named parts to log. */
 export interface LossOutput {
@@ -19,6 +19,8 @@ export interface TrainerOptions {
   warmupSteps?: number;
   /** Optimizer steps of the whole run (sets the decay horizon). */
   totalSteps: number;
+  /** A resumed run with a changed plan continues the schedule from here (see `learningRate`). */
+  scheduleFrom?: ScheduleAnchor;
   weightDecay?: number;
   beta1?: number;
   beta2?: number;
@@ -88,6 +90,7 @@ export class Trainer<B> {
       kind: this.opts.schedule ?? 'cosine',
       warmupSteps: this.opts.warmupSteps ?? 0,
       totalSteps: this.opts.totalSteps,
+      from: this.opts.scheduleFrom,
     });
   }
 
