@@ -8,6 +8,8 @@ const BASE: TrainConfig = { ...DEFAULTS, model: '/m', data: '/d/train.arrow', ou
 describe('resume: objective and data settings', () => {
   it('finds each changed setting; the same data written another way, and "auto" layers, are no change', () => {
     expect(changedSettings(BASE, { ...BASE, data: ['/d/../d/train.arrow'] }, OBJECTIVE_SETTINGS)).toEqual([]);
+    expect(changedSettings(BASE, { ...BASE, data: '/d' }, OBJECTIVE_SETTINGS)).toEqual([]); // the prepared folder of that file
+    expect(changedSettings(BASE, { ...BASE, data: '/e/train.arrow' }, OBJECTIVE_SETTINGS)).toEqual([{ key: 'data', from: '/d/train.arrow', to: '/e/train.arrow' }]);
     expect(changedSettings({ ...BASE, lcLayer: 2 }, { ...BASE, lcLayer: 'auto' }, OBJECTIVE_SETTINGS)).toEqual([]);
     expect(changedSettings(BASE, { ...BASE, maxSteps: 8, lr: 1, microBatch: 1, workers: 2 }, OBJECTIVE_SETTINGS)).toEqual([]);
     expect(changedSettings(BASE, { ...BASE, method: 'tft', seed: 7, lambdaEt: 0.5 }, OBJECTIVE_SETTINGS)).toEqual([

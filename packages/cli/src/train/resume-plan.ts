@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { learningRate, type ScheduleAnchor, type ScheduleOptions } from '@dft/core';
 import type { TrainConfig } from './config.js';
 
@@ -21,10 +21,14 @@ export interface SettingChange {
   to: unknown;
 }
 
-/** A comparable form: resolved paths, one list for one or several data sources, absent = undefined. */
+/**
+ * A comparable form: resolved paths, one list for one or several data sources, absent = undefined. A prepared
+ * folder and its `train.arrow` are the same data (a data-parallel job hands its ranks the file).
+ */
 function comparable(key: string, v: unknown): string {
-  if (key === 'data' && v !== undefined) return JSON.stringify((Array.isArray(v) ? v : [v]).map((p) => resolve(String(p))));
-  return JSON.stringify(v ?? null);
+  if (key !== 'data' || v === undefined) return JSON.stringify(v ?? null);
+  const paths = (Array.isArray(v) ? v : [v]).map((p) => resolve(String(p))).map((p) => (basename(p) === 'train.arrow' ? dirname(p) : p));
+  return JSON.stringify(paths);
 }
 
 export function changedSettings(saved: SavedConfig, current: TrainConfig, keys: readonly string[]): SettingChange[] {
