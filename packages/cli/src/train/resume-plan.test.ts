@@ -44,7 +44,7 @@ describe('resume: plan changes continue the learning rate', () => {
     const r = resumedSchedule(BASE, { ...BASE, maxSteps: 8 }, 4, 100);
     expect(r.from).toEqual({ step: 3, lr: usedBefore[3] });
     expect(r.note).toBe(`resume with a changed plan (maxSteps 4 → 8): the learning rate continues from the last one used (${usedBefore[3].toExponential(3)}) and decays (cosine) to 0 at step 8`);
-    const next = scheduleOf({ ...BASE, maxSteps: 8 }, 8, r.from);
+    const next = scheduleOf(BASE, 8, r.from);
     const after = [4, 5, 6, 7].map((s) => learningRate(s, next)); // rows of steps 5..8
     expect(after[0]).toBeLessThan(usedBefore[3]);
     for (let i = 1; i < after.length; i++) expect(after[i]).toBeLessThan(after[i - 1]);
