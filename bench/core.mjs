@@ -1,7 +1,9 @@
 // Core benchmark (issue 9): forward and training-step tokens/s of the DESIGN §4 model on each backend, beside
-// PyTorch on the same machine. Usage: node bench/core.mjs [--backends native,wasm,cpu] [--steps N]
+// PyTorch on the same machine. Usage: node bench/core.mjs [--backends tensorflow,native,wasm,cpu] [--steps N]
+// (default: every backend that can start here; tensorflow once `pnpm setup:tensorflow` has built it).
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { CausalLM, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';
+import { availableBackends, CausalLM, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';
 import { causalLmLoss } from '@dft/losses';
 import { BENCH_BATCH, BENCH_MODEL, BENCH_SEQ } from './bench-config.mjs';
 import { printTable, writeResults } from './results-io.mjs';
@@ -13,7 +15,7 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const backends = opt('backends', 'native,wasm,cpu').split(',');
+const backends = opt('backends', availableBackends().join(',')).split(',');
 const steps = Number(opt('steps', '3'));
 
 function randomIds(n, vocab, seed) {
@@ -56,8 +58,12 @@ async function benchBackend(name) {
   return row;
 }
 
+// The machine may be shared: the load average before and after goes with the numbers.
+const loadBefore = loadavg()[0];
 const rows = [];
 for (const b of backends) rows.push(await benchBackend(b));
+const loadAfter = loadavg()[0];
+console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
 const torch = torchReference(steps);
 if (!torch.skipped) {
   const best = (k) => Math.max(torch.threads_1[k], torch.threads_2[k]);
@@ -71,4 +77,4 @@ if (!torch.skipped) {
   console.log(`PyTorch reference skipped: ${torch.skipped}`);
 }
 printTable(`Core: LLaMA d256 L4 vocab32k, batch ${BENCH_BATCH}x${BENCH_SEQ} (tokens/s; ratio vs best PyTorch thread setting)`, rows);
-console.log('wrote', writeResults('core', rows, { model: BENCH_MODEL, batch: BENCH_BATCH, seq: BENCH_SEQ, steps }));
+console.log('wrote', writeResults('core', rows, { model: BENCH_MODEL, batch: BENCH_BATCH, seq: BENCH_SEQ, steps, loadAverage: [loadBefore, loadAfter] }));

@@ -1,4 +1,6 @@
-export { selectBackend, BACKEND_ORDER } from './backend/select-backend.js';
+export { selectBackend, availableBackends, BACKEND_ORDER } from './backend/select-backend.js';
+export { findTfjsNode, tfjsNodePrefix, dftCacheDir } from './backend/tensorflow/location.js';
+export type { TfjsNodeInstall } from './backend/tensorflow/location.js';
 export type { BackendName, SelectBackendOptions } from './backend/select-backend.js';
 export { parseConfig, parameterSpecs } from './model/config.js';
 export type { ModelConfig, ModelType, Activation, ParamSpec } from './model/config.js';

@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@dft/core';
-import { nativeStatus } from '@dft/native';
+import { availableBackends, selectBackend } from '@dft/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { causalLmLoss } from './causal-lm-loss.js';
 import { layerEntropy } from './layer-entropy.js';
 import { poolStates } from './pooling.js';
 
 /**
- * The losses on tfjs-backend-wasm (whose float32 OneHot kernel is broken: 1 → 1.4e-45) and on @dft/native when
- * its addon is built (where causalLmLoss runs the fused token-NLL kernel).
+ * The losses on tfjs-backend-wasm (whose float32 OneHot kernel is broken: 1 → 1.4e-45), on @dft/native when
+ * its addon is built (where causalLmLoss runs the fused token-NLL kernel) and on tensorflow when tfjs-node is there.
  */
-describe.each(['cpu', 'wasm', ...(nativeStatus().available ? (['native'] as const) : [])] as const)('losses on the %s backend', (backend) => {
+const BACKENDS = (['cpu', 'wasm', 'native', 'tensorflow'] as const).filter((b) => availableBackends().includes(b));
+
+describe.each(BACKENDS)('losses on the %s backend', (backend) => {
   afterAll(() => selectBackend({ prefer: 'cpu', log: null }));
 
   it('causalLmLoss gradient is softmax − one-hot of the next token, over the counted tokens', async () => {

@@ -1,28 +1,18 @@
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { launchWorkers, listCheckpoints, resolveCheckpoint, resolveCompiledModule, type ParallelMode } from '@dft/core';
+import { findTfjsNode, launchWorkers, listCheckpoints, resolveCheckpoint, resolveCompiledModule, type ParallelMode } from '@dft/core';
 import type { TrainConfig } from './config.js';
 import { showProgress, type ProgressEvent } from './parallel-progress.js';
 import type { Progress } from './progress.js';
 import { trainFile, type TrainJobResult } from './train-job.js';
 import type { RankJob } from './worker-entry.js';
 
-const require = createRequire(import.meta.url);
-
-/** Whether the run's backend is tensorflow: named, or (as selectBackend picks it first) installed. */
+/** Whether the run's backend is tensorflow: named, or (as selectBackend picks its GPU build first) found. */
 function usesTensorflow(c: TrainConfig): boolean {
   const named = c.backend ?? process.env.DFT_BACKEND;
   if (named) return named === 'tensorflow';
-  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
-    try {
-      require.resolve(pkg);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findTfjsNode()?.gpu === true;
 }
 
 /** `auto`: one process per GPU with tensorflow; worker threads sharing memory on cpu/wasm. */

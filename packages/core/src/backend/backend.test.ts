@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPretrained } from '../model/pretrained.js';
-import { TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
+import { TEST_BACKENDS, TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
 import { nativeStatus } from '@dft/native';
 import { selectBackend, type BackendName } from './select-backend.js';
+import { findTfjsNode } from './tensorflow/location.js';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -12,28 +16,26 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Runs `f` on cpu and on wasm and returns both results. */
-async function onBoth<T>(f: () => T): Promise<Record<'cpu' | 'wasm', T>> {
-  const out = {} as Record<'cpu' | 'wasm', T>;
-  for (const b of ['cpu', 'wasm'] as const) {
-    await useBackend(b);
-    out[b] = f();
-  }
-  return out;
+/** Runs `f` on cpu and on `other` and returns both results. */
+async function onBoth<T>(other: BackendName, f: () => T): Promise<{ cpu: T; other: T }> {
+  await useBackend('cpu');
+  const cpu = f();
+  await useBackend(other);
+  return { cpu, other: f() };
 }
 
-describe('registered kernel fixes', () => {
-  it('UnsortedSegmentSum adds rows into their segments (hand-computed, both backends)', async () => {
-    const r = await onBoth(() =>
+describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('kernel fixes and gradients on %s against cpu', (backend) => {
+  it('UnsortedSegmentSum adds rows into their segments (hand-computed)', async () => {
+    const r = await onBoth(backend, () =>
       tf.tidy(() => Array.from(tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 0, 2, 1], 'int32'), 4).dataSync())),
     );
     expect(r.cpu).toEqual([3, 4, 7, 8, 6, 8, 0, 0]);
-    expect(r.wasm).toEqual(r.cpu);
+    expect(r.other).toEqual(r.cpu);
   });
 
-  it('the gradient of gather (embedding lookup) agrees between cpu and wasm and with counting', async () => {
+  it('the gradient of gather (embedding lookup) agrees with cpu and with counting', async () => {
     const ids = [3, 1, 3, 0, 3];
-    const r = await onBoth(() =>
+    const r = await onBoth(backend, () =>
       tf.tidy(() => {
         const table = tf.randomNormal([5, 4], 0, 1, 'float32', 1);
         const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d(ids, 'int32'))))(table);
@@ -42,7 +44,7 @@ describe('registered kernel fixes', () => {
     );
     // d(sum)/d(row r) = number of times r was looked up.
     expect(r.cpu).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 3, 3, 3, 0, 0, 0, 0]);
-    expect(maxAbsDiff(r.cpu, r.wasm)).toBe(0);
+    expect(maxAbsDiff(r.cpu, r.other)).toBe(0);
   });
 
   it.each([
@@ -51,7 +53,7 @@ describe('registered kernel fixes', () => {
     [false, true],
     [true, true],
   ])('BatchMatMul gradient (transposeA=%s, transposeB=%s) matches finite differences and agrees across backends', async (ta, tb) => {
-    const r = await onBoth(() =>
+    const r = await onBoth(backend, () =>
       tf.tidy(() => {
         const a = tf.randomNormal(ta ? [2, 5, 3] : [2, 3, 5], 0, 1, 'float32', 2);
         const b = tf.randomNormal(tb ? [4, 5] : [5, 4], 0, 1, 'float32', 3); // broadcast over a's batch
@@ -73,16 +75,16 @@ describe('registered kernel fixes', () => {
     );
     expect(r.cpu.shapeB).toEqual(tb ? [4, 5] : [5, 4]);
     [0, 7, 19].forEach((i, k) => expect(Math.abs(r.cpu.gb[i] - r.cpu.fd[k])).toBeLessThan(1e-2 * Math.max(1, Math.abs(r.cpu.fd[k]))));
-    expect(maxAbsDiff(r.cpu.ga, r.wasm.ga)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(r.cpu.gb, r.wasm.gb)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(r.cpu.ga, r.other.ga)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(r.cpu.gb, r.other.gb)).toBeLessThan(1e-4);
   });
 
   it.each([
     ['tiny-llama', TINY_LLAMA],
     ['tiny-gemma2', TINY_GEMMA2],
-  ])('whole-model gradients of the causal-LM loss agree between cpu and wasm (%s)', async (_name, dir) => {
+  ])('whole-model gradients of the causal-LM loss agree with cpu (%s)', async (_name, dir) => {
     const ids = [2, 45, 300, 7, 900, 13, 500, 61, 42, 1000, 3, 18];
-    const r = await onBoth(() => {
+    const r = await onBoth(backend, () => {
       const { model } = loadPretrained(dir);
       const grads = tf.tidy(() => {
         const x = tf.tensor2d([ids.slice(0, -1)], undefined, 'int32');
@@ -101,7 +103,7 @@ describe('registered kernel fixes', () => {
     let worst = 0;
     let nonzero = 0;
     for (const name of Object.keys(r.cpu)) {
-      worst = Math.max(worst, maxAbsDiff(r.cpu[name], r.wasm[name]));
+      worst = Math.max(worst, maxAbsDiff(r.cpu[name], r.other[name]));
       if (r.cpu[name].some((v) => v !== 0)) nonzero++;
     }
     expect(nonzero).toBe(Object.keys(r.cpu).length);
@@ -126,11 +128,32 @@ describe('selectBackend', () => {
     expect(lines).toEqual(['dft: backend cpu (@tensorflow/tfjs-backend-cpu)', 'dft: backend wasm (@tensorflow/tfjs-backend-wasm)']);
   });
 
-  it('falls back past an uninstalled tensorflow backend to native (when built) or wasm, and names a bad DFT_BACKEND', async () => {
+  it('picks tensorflow by itself only in its GPU build, else native (when built) or wasm; names a bad DFT_BACKEND', async () => {
     delete process.env.DFT_BACKEND;
-    expect(await selectBackend({ log: null })).toBe(nativeStatus().available ? 'native' : 'wasm');
-    await expect(selectBackend({ prefer: 'tensorflow' as BackendName, log: null })).rejects.toThrow(/tensorflow" is not available/);
+    const expected = findTfjsNode()?.gpu ? 'tensorflow' : nativeStatus().available ? 'native' : 'wasm';
+    expect(await selectBackend({ log: null })).toBe(expected);
     process.env.DFT_BACKEND = 'gpu';
     await expect(selectBackend({ log: null })).rejects.toThrow('DFT_BACKEND: unknown backend "gpu"');
+  });
+
+  it('names the setup command when tensorflow is asked for and absent', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'dft-no-tfjs-node-'));
+    process.env.DFT_TFJS_NODE_PREFIX = empty;
+    try {
+      await expect(selectBackend({ prefer: 'tensorflow', log: null })).rejects.toThrow(
+        'backend "tensorflow" is not available (build it with `pnpm setup:tensorflow --wheel <tensorflow or tensorflow-cpu wheel>`',
+      );
+    } finally {
+      delete process.env.DFT_TFJS_NODE_PREFIX;
+      rmSync(empty, { recursive: true });
+    }
+  });
+
+  it.runIf(findTfjsNode() !== null)('starts tensorflow when asked for and says which TensorFlow runs', async () => {
+    const lines: string[] = [];
+    expect(await selectBackend({ prefer: 'tensorflow', log: (l) => lines.push(l) })).toBe('tensorflow');
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^dft: backend tensorflow \(@tensorflow\/tfjs-node(-gpu)?, TensorFlow \d+\.\d+\.\d+, (CPU|GPU)/);
   });
 });

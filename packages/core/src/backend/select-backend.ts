@@ -4,9 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerNativeBackend } from '@dft/native';
+import { nativeStatus, registerNativeBackend } from '@dft/native';
 import { registerBatchMatMulGrad } from './batch-mat-mul-grad.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
+import { findTfjsNode } from './tensorflow/location.js';
+import { startTensorflow, TENSORFLOW_HINT } from './tensorflow/start.js';
 
 export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
@@ -31,20 +33,6 @@ function registerFixes(): void {
   registerBatchMatMulGrad();
 }
 
-/** Imports `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` when installed (optional peers). */
-async function loadTensorflow(): Promise<string | null> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      require.resolve(pkg);
-    } catch {
-      continue;
-    }
-    await import(pkg);
-    return pkg;
-  }
-  return null;
-}
-
 function wasmDir(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 }
@@ -52,6 +40,14 @@ function wasmDir(): string {
 function parseName(value: string, source: string): BackendName {
   if ((BACKEND_ORDER as readonly string[]).includes(value)) return value as BackendName;
   throw new Error(`${source}: unknown backend "${value}" (expected one of ${BACKEND_ORDER.join(', ')})`);
+}
+
+/**
+ * The backends that can start here, in `BACKEND_ORDER`: tensorflow when a tfjs-node is found (built by
+ * `pnpm setup:tensorflow` or installed as a package), native when its addon is built, wasm and cpu always.
+ */
+export function availableBackends(): BackendName[] {
+  return BACKEND_ORDER.filter((b) => (b === 'tensorflow' ? findTfjsNode() !== null : b === 'native' ? nativeStatus().available : true));
 }
 
 let nativeUnavailableLogged = false;
@@ -68,11 +64,7 @@ async function tryBackend(name: BackendName, wanted: boolean, log: ((l: string) 
     }
     return (await tf.setBackend('native')) ? `@dft/native, ${s.blas}` : null;
   }
-  if (name === 'tensorflow') {
-    const pkg = await loadTensorflow();
-    if (!pkg) return null;
-    return (await tf.setBackend('tensorflow')) ? pkg : null;
-  }
+  if (name === 'tensorflow') return startTensorflow(wanted);
   if (name === 'wasm') {
     // The .wasm binaries are read from the installed package (they are fetched lazily by setBackend).
     setWasmPaths(wasmDir());
@@ -81,8 +73,9 @@ async function tryBackend(name: BackendName, wanted: boolean, log: ((l: string) 
 }
 
 /**
- * Picks the compute backend: `prefer`, else `DFT_BACKEND`, else the first of tensorflow → wasm → cpu that
- * initialises. A named backend that cannot start is an error rather than a silent fallback.
+ * Picks the compute backend: `prefer`, else `DFT_BACKEND`, else the first of tensorflow → native → wasm → cpu that
+ * initialises (tensorflow only in its GPU build: on CPU hosts native is the faster choice, so CPU TensorFlow runs
+ * when named). A named backend that cannot start is an error rather than a silent fallback.
  */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendName> {
   registerFixes();
@@ -101,7 +94,7 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
       return name;
     }
     if (wanted) {
-      const hint = name === 'tensorflow' ? ' (install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu)' : '';
+      const hint = name === 'tensorflow' ? ` (${TENSORFLOW_HINT})` : '';
       throw new Error(`backend "${name}" is not available${hint}`);
     }
   }

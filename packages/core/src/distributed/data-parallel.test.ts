@@ -69,11 +69,14 @@ describe.skipIf(!BUILT)('data-parallel training over a worker group', () => {
   // STEPS cover even, uneven and empty shards, alone and within an accumulated step. A capacity of 1000 floats
   // moves the ~6k gradients in several chunks. Processes run cpu (where dataSync returns a tensor's own storage).
   // The native backend (when its addon is built) runs in threads with one BLAS thread each, as dft train sets it.
-  it.each<[ParallelMode, BackendName]>([
+  // tensorflow runs in processes, one per GPU, as `dft train` starts it.
+  const layouts: [ParallelMode, BackendName][] = [
     ['threads', 'wasm'],
     ['processes', 'cpu'],
-    ...(TEST_BACKENDS.includes('native') ? [['threads', 'native'] as [ParallelMode, BackendName]] : []),
-  ])('%s on %s: 2 workers give the weights and losses of 1 worker (≤ 1e-5)', async (mode, backend) => {
+    ['threads', 'native'],
+    ['processes', 'tensorflow'],
+  ];
+  it.each<[ParallelMode, BackendName]>(layouts.filter(([, backend]) => TEST_BACKENDS.includes(backend)))('%s on %s: 2 workers give the weights and losses of 1 worker (≤ 1e-5)', async (mode, backend) => {
     const reference = references.get(backend)!;
     const steps: number[][] = [[], []];
     const env = () => ({ DFT_NATIVE_THREADS: '1' });

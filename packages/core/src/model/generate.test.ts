@@ -1,18 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
+import { TEST_BACKENDS, TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
 import { generate } from './generate.js';
 import type { CausalLM } from './model.js';
 import { loadPretrained } from './pretrained.js';
 import { applyRepetitionPenalty, sampleToken, seededRandom } from './sampling.js';
 import type { Tokenizer } from '@dft/tokenizer';
 
-describe('generate', () => {
+// wasm, and tensorflow when tfjs-node is there (cpu and native compute what wasm checks, more slowly or alike).
+describe.each(TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'tensorflow'))('generate on %s', (backend) => {
   let llama: CausalLM;
   let tok: Tokenizer;
   let gemma: CausalLM;
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend(backend);
     const p = loadPretrained(TINY_LLAMA);
     llama = p.model;
     tok = p.tokenizer!;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../checkpoint/checkpoint.js';
 import { writeSafetensors } from '../checkpoint/writer.js';
-import { TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
+import { TEST_BACKENDS, TINY_GEMMA2, TINY_LLAMA, useBackend } from '../test-utils/fixtures.js';
 import { parseConfig } from './config.js';
 import { loadPretrained, savePretrained } from './pretrained.js';
 
@@ -45,10 +45,13 @@ function editedLlama(edit: (tensors: Map<string, Float32Array>, shapes: Map<stri
 describe('loadPretrained / savePretrained', () => {
   beforeAll(() => useBackend('cpu'));
 
-  it.each([
-    ['tiny-llama', TINY_LLAMA, 'float16'],
-    ['tiny-gemma2', TINY_GEMMA2, 'bfloat16'],
-  ] as const)('%s saved without a dtype keeps its own and reproduces the safetensors file byte for byte', (_n, dir, dtype) => {
+  it.each(
+    TEST_BACKENDS.flatMap((backend) => [
+      [backend, 'tiny-llama', TINY_LLAMA, 'float16'],
+      [backend, 'tiny-gemma2', TINY_GEMMA2, 'bfloat16'],
+    ] as const),
+  )('on %s: %s saved without a dtype keeps its own and reproduces the safetensors file byte for byte', async (backend, _n, dir, dtype) => {
+    await useBackend(backend);
     const out = join(tmp(), 'saved');
     const { model } = loadPretrained(dir);
     expect(model.config.dtype).toBe(dtype);
@@ -59,6 +62,7 @@ describe('loadPretrained / savePretrained', () => {
     expect(cfg.torch_dtype).toBe(dtype);
     expect(cfg.model_type).toBe(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).model_type);
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(existsSync(join(dir, 'tokenizer.json')));
+    await useBackend('cpu');
   });
 
   it('the dtype comes from `dtype` (transformers 5), `torch_dtype` (4.x) or else the stored weights; saving updates that key', () => {

@@ -1,16 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { nativeStatus } from '@dft/native';
-import { selectBackend, type BackendName } from '../backend/select-backend.js';
+import { availableBackends, selectBackend, type BackendName } from '../backend/select-backend.js';
+import { TENSORFLOW_HINT } from '../backend/tensorflow/start.js';
 
 /** Repository folder of the tiny reference checkpoints. */
 export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
 export const TINY_LLAMA = FIXTURES + 'tiny-llama';
 export const TINY_GEMMA2 = FIXTURES + 'tiny-gemma2';
 
-/** The backends every model test runs on: cpu, wasm, and native when its BLAS addon is built. */
-export const TEST_BACKENDS: BackendName[] = ['cpu', 'wasm', ...(nativeStatus().available ? (['native'] as const) : [])];
+/**
+ * The backends every model test runs on: cpu, wasm, native when its BLAS addon is built and tensorflow when
+ * tfjs-node is there (tests name their backend, so `vitest -t tensorflow` runs the tensorflow ones alone).
+ */
+export const TEST_BACKENDS: BackendName[] = testBackends();
+
+function testBackends(): BackendName[] {
+  const available = availableBackends();
+  if (!available.includes('tensorflow')) console.warn(`tensorflow backend tests skipped: no tfjs-node here (${TENSORFLOW_HINT})`);
+  return (['cpu', 'wasm', 'native', 'tensorflow'] as const).filter((b) => available.includes(b));
+}
 
 export async function useBackend(name: BackendName): Promise<void> {
   await selectBackend({ prefer: name, log: null });

@@ -7,8 +7,8 @@ import { parseConfig } from '../model/config.js';
 import { initialParameters } from '../model/init.js';
 import { CausalLM } from '../model/model.js';
 import { loadPretrained } from '../model/pretrained.js';
-import { nativeStatus } from '@dft/native';
-import { useBackend } from '../test-utils/fixtures.js';
+import type { BackendName } from '../backend/select-backend.js';
+import { TEST_BACKENDS, useBackend } from '../test-utils/fixtures.js';
 import { AdamW } from './adamw.js';
 import { learningRate } from './lr-schedule.js';
 import { runTraining, type SourceBatch } from './run-training.js';
@@ -234,10 +234,11 @@ describe('runTraining: checkpoints and resume', () => {
   });
 });
 
-describe.runIf(nativeStatus().available)('Trainer on the native backend (fused AdamW, fused token NLL)', () => {
+// native runs the fused AdamW and token-NLL kernels; tensorflow runs tfjs-node's kernels through the composite ops.
+describe.each(TEST_BACKENDS.filter((b) => b === 'native' || b === 'tensorflow'))('Trainer on the %s backend', (backend) => {
   it('3 steps give the weights of the cpu backend (≤ 1e-5)', async () => {
-    const run = async (backend: 'cpu' | 'native') => {
-      await useBackend(backend);
+    const run = async (b: BackendName) => {
+      await useBackend(b);
       const model = newModel(11);
       const tr = new Trainer(model, ce, OPTS);
       const it = source(4);
@@ -248,9 +249,9 @@ describe.runIf(nativeStatus().available)('Trainer on the native backend (fused A
       return w;
     };
     const cpu = await run('cpu');
-    const native = await run('native');
+    const other = await run(backend);
     let worst = 0;
-    cpu.forEach((w, i) => w.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - native[i][j])))));
+    cpu.forEach((w, i) => w.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - other[i][j])))));
     expect(worst).toBeLessThanOrEqual(1e-5);
     await useBackend('cpu');
   });
