@@ -74,8 +74,8 @@ async function tryBackend(name: BackendName, wanted: boolean, log: ((l: string) 
 
 /**
  * Picks the compute backend: `prefer`, else `DFT_BACKEND`, else the first of tensorflow → native → wasm → cpu that
- * initialises (tensorflow only in its GPU build: on CPU hosts native is the faster choice, so CPU TensorFlow runs
- * when named). A named backend that cannot start is an error rather than a silent fallback.
+ * initialises (tensorflow only in its GPU build: the CPU build is opt-in, as a CPU host's default stays the
+ * native backend that the whole suite runs on). A named backend that cannot start is an error rather than a silent fallback.
  */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendName> {
   registerFixes();

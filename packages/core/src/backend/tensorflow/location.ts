@@ -81,7 +81,5 @@ export function loadTfjsNode(install: TfjsNodeInstall): void {
       if (theirs !== ours) throw new Error(`${install.dir} is linked to the ${pkg} of another checkout (${theirs}); run \`pnpm setup:tensorflow\` here`);
     }
   }
-  // TensorFlow's INFO lines (oneDNN, CPU features) on every start are noise; warnings and errors still show.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   load(install.dir);
 }
