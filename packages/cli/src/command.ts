@@ -34,7 +34,7 @@ export interface Command {
 /** Shared by every command that loads a model; the choices are the backend registry's, in its default order. */
 export const BACKEND_OPTION: OptionSpec = {
   type: 'string',
-  description: `compute backend: ${BACKEND_ORDER.join(' | ')} (default: the first available in this order; env DFT_BACKEND)`,
+  description: `compute backend: ${BACKEND_ORDER.join(' | ')} (default: the first available in this order, tensorflow only in its GPU build; env DFT_BACKEND)`,
   choices: BACKEND_ORDER,
 };
 
