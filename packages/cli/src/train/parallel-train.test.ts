@@ -14,7 +14,9 @@ if (!BUILT) console.warn('dft train --workers tests skipped: packages/*/dist is 
 let tmp: ReturnType<typeof tempDir>;
 let data: string;
 
-const RUN = ['--method', 'dft-logits', '--lc-layer', '1', '--et-layer', '2', '--lr', '1e-3', '--warmup-ratio', '0', '--schedule', 'constant', '--global-batch', '4', '--micro-batch', '4', '--epochs', '1', '--backend', 'wasm'];
+// Checkpoints in float32: the comparisons below are of float32 weights (tiny-llama is float16, whose storage
+// rounding would turn differences of 1e-7 into whole float16 steps of 2.4e-4).
+const RUN = ['--dtype', 'float32', '--method', 'dft-logits', '--lc-layer', '1', '--et-layer', '2', '--lr', '1e-3', '--warmup-ratio', '0', '--schedule', 'constant', '--global-batch', '4', '--micro-batch', '4', '--epochs', '1', '--backend', 'wasm'];
 
 /** Largest |a − b| over every tensor of two checkpoints (which must hold the same tensors). */
 function weightDiff(a: string, b: string): number {

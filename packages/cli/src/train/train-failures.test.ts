@@ -24,8 +24,9 @@ afterAll(() => tmp.remove());
 describe('dft train: bad input and failures', () => {
   it('a NaN/Inf loss stops with a clear message, exit 1, and leaves the last good checkpoint intact', async () => {
     const out = join(tmp.dir, 'diverged');
-    // lr 1e30 turns every weight into ±1e30 after step 1, so step 2's forward pass overflows.
-    const r = await dft('train', '--model', TINY_LLAMA, '--data', data, '--out', out, ...ONE_STEP, '--lr', '1e30', '--max-steps', '3', '--save-every', '1');
+    // lr 1e30 turns every weight into ±1e30 after step 1, so step 2's forward pass overflows. Such weights only
+    // fit a float32 checkpoint (a float16 one is refused: see the next test).
+    const r = await dft('train', '--model', TINY_LLAMA, '--data', data, '--out', out, ...ONE_STEP, '--lr', '1e30', '--max-steps', '3', '--save-every', '1', '--dtype', 'float32');
     expect(r.code).toBe(1);
     const good = join(out, 'step-000001');
     expect(r.err).toMatch(/^dft train: error: training diverged at step 2: the (loss|gradient norm) is (NaN|-?Infinity) \(lower the learning rate or check the data\)/m);
@@ -47,6 +48,15 @@ describe('dft train: bad input and failures', () => {
     } finally {
       model.dispose();
     }
+  });
+
+  it('weights beyond float16 are refused at the save of a float16 checkpoint, naming the tensor; nothing half-written', async () => {
+    const out = join(tmp.dir, 'beyond-f16');
+    const r = await dft('train', '--model', TINY_LLAMA, '--data', data, '--out', out, ...ONE_STEP, '--lr', '1e30', '--max-steps', '1', '--save-every', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/tensor "[\w.]+": value -?[\d.e+]+ at element \d+ is beyond the range of F16 and would be stored as Infinity; store the checkpoint as F32 \(dft train --dtype float32\)/);
+    expect(stepDirs(out)).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.includes('tmp'))).toEqual([]);
   });
 
   it('a fresh run refuses an --out holding an earlier run\'s checkpoints unless --overwrite', async () => {

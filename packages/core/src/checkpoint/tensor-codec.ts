@@ -64,19 +64,30 @@ export function decodeTensor(bytes: Uint8Array, dtype: FloatDtype): Float32Array
 
 /**
  * Encodes `count` elements of `data` from element `start` as little-endian `dtype` into `out` (which must hold
- * count × element size bytes). F32 is copied bit for bit; F16/BF16 round to nearest even.
+ * count × element size bytes). F32 is copied bit for bit; F16/BF16 round to nearest even. Returns the index (in
+ * `data`) of the first finite value that overflowed to ±Inf in the narrower dtype, or -1: the caller decides
+ * whether that is an error (a checkpoint writer must not turn finite weights into Inf silently).
  */
-export function encodeInto(data: Float32Array, start: number, count: number, dtype: FloatDtype, out: Uint8Array): void {
+export function encodeInto(data: Float32Array, start: number, count: number, dtype: FloatDtype, out: Uint8Array): number {
   assertLittleEndianHost();
   const src = new Uint32Array(data.buffer, data.byteOffset + start * 4, count);
   if (dtype === 'F32') {
     out.set(new Uint8Array(src.buffer, src.byteOffset, count * 4));
-    return;
+    return -1;
   }
   const dst = alignedView(out, 2, (b, o, n) => new Uint16Array(b, o, n));
   const narrow = dtype === 'F16' ? f32BitsToF16Bits : f32BitsToBf16Bits;
-  for (let i = 0; i < count; i++) dst[i] = narrow(src[i]!);
+  // The all-ones exponent with an empty mantissa is ±Inf in both 16-bit formats' own layouts.
+  const inf = dtype === 'F16' ? 0x7c00 : 0x7f80;
+  let overflow = -1;
+  for (let i = 0; i < count; i++) {
+    const bits = src[i]!;
+    const h = narrow(bits);
+    dst[i] = h;
+    if (overflow < 0 && (h & 0x7fff) === inf && (bits & 0x7f800000) !== 0x7f800000) overflow = start + i;
+  }
   if (dst.buffer !== out.buffer) out.set(new Uint8Array(dst.buffer, 0, count * 2));
+  return overflow;
 }
 
 /** Encodes a whole Float32Array as little-endian `dtype` bytes. */

@@ -67,7 +67,7 @@ describe('writeSafetensors', () => {
   it('F32 round-trips bit for bit; F16/BF16 store the round-to-nearest-even values', () => {
     const special = new Float32Array(new Uint32Array([0x7fa00001, 0xffc00000, 0x80000000, 0x00000001, 0x7f7fffff, 0xff800000, 0x3eaaaaab]).buffer);
     const tiny = -(1 + 2 ** -7 + 2 ** -9) * 2 ** -100;
-    const values = Float32Array.from([1 + 2 ** -8, 1 + 3 * 2 ** -8, 65520, 65519, 2 ** -25, 3 * 2 ** -25, tiny, 0.1]);
+    const values = Float32Array.from([1 + 2 ** -8, 1 + 3 * 2 ** -8, 65519.99609375, 65519, 2 ** -25, 3 * 2 ** -25, tiny, 0.1]);
     const file = path.join(tempDir(), 'r.safetensors');
     writeSafetensors(file, [
       { name: 'f32', shape: [7], dtype: 'F32', data: special },
@@ -76,12 +76,12 @@ describe('writeSafetensors', () => {
     ]);
     const st = SafetensorsFile.open(file);
     expectSameElements(bitsOf(st.read('f32')), bitsOf(special), 'f32 bits');
-    // f16: 1+2^-8 and 1+3·2^-8 are exact; 65520 → Inf, 65519 → 65504; 2^-25 ties to 0, 3·2^-25 ties to 2·2^-24;
+    // f16: 1+2^-8 and 1+3·2^-8 are exact; 65519.996 (the last value below the overflow tie) and 65519 → 65504; 2^-25 ties to 0, 3·2^-25 ties to 2·2^-24;
     // the tiny negative underflows to -0; 0.1 (f32 0x3dcccccd) → f16 0x2e66 = 0.0999755859375.
     const f16 = Array.from(st.read('f16'));
-    expect(f16).toEqual([1 + 2 ** -8, 1 + 3 * 2 ** -8, Infinity, 65504, 0, 2 ** -23, -0, 0.0999755859375]);
+    expect(f16).toEqual([1 + 2 ** -8, 1 + 3 * 2 ** -8, 65504, 65504, 0, 2 ** -23, -0, 0.0999755859375]);
     expect(Object.is(f16[6], -0)).toBe(true);
-    // bf16 (7 fraction bits): 1+2^-8 ties down to 1, 1+3·2^-8 ties up to 1+2^-6; 65519 and 65520 → 65536;
+    // bf16 (7 fraction bits): 1+2^-8 ties down to 1, 1+3·2^-8 ties up to 1+2^-6; 65519 and 65519.996 → 65536;
     // 2^-25 and 3·2^-25 are exact; the 2^-9 part of the tiny value is under half an ulp; 0.1 → 0x3dcd.
     expect(Array.from(st.read('bf16'))).toEqual([1, 1 + 2 ** -6, 65536, 65536, 2 ** -25, 3 * 2 ** -25, -(1 + 2 ** -7) * 2 ** -100, f32FromBits(0x3dcd0000)]);
     st.close();
@@ -102,6 +102,29 @@ describe('writeSafetensors', () => {
     expect([back[0], back[499], back[999], back[750], back[8388607], back[8388608]]).toEqual([-500, -1.25, 498, 250, 107, 108]);
     // The input repeats every 1000 elements, so the output must too, across every chunk.
     for (let i = 1000; i < n; i++) if (back[i] !== back[i % 1000]) expect(back[i], `element ${i}`).toBe(back[i % 1000]);
+  });
+});
+
+describe('writeSafetensors: values beyond a 16-bit range', () => {
+  it('refuses a finite value that would become Infinity, naming the tensor and element; writes nothing', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'w.safetensors');
+    const data = Float32Array.from([1, -2, 65519, 70000]);
+    expect(() => writeSafetensors(file, [{ name: 'layers.0.w', shape: [4], dtype: 'F16', data }])).toThrow(
+      /tensor "layers\.0\.w": value 70000 at element 3 is beyond the range of F16 .*--dtype float32/,
+    );
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // bf16 shares float32's exponent range: only values rounding past its largest finite (≈ 3.39e38) overflow.
+    const big = Float32Array.from([1e30, -3.39e38, 3.4e38]);
+    expect(() => writeSafetensors(file, [{ name: 'b', shape: [3], dtype: 'BF16', data: big }])).toThrow(/tensor "b": value .* at element 2 is beyond the range of BF16/);
+    // Infinity and NaN that are already there are stored as they are (the values, not the conversion, are at fault).
+    writeSafetensors(file, [{ name: 'x', shape: [3], dtype: 'F16', data: Float32Array.from([Infinity, NaN, 65504]) }]);
+    const st = SafetensorsFile.open(file);
+    const back = Array.from(st.read('x'));
+    st.close();
+    expect(back[0]).toBe(Infinity);
+    expect(back[1]).toBeNaN();
+    expect(back[2]).toBe(65504);
   });
 });
 

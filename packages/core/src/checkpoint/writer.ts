@@ -62,13 +62,20 @@ export function encodeHeader(ordered: readonly TensorToWrite[], metadata: Readon
   return padded;
 }
 
-function writeTensorData(fd: number, t: TensorToWrite): void {
+function writeTensorData(fd: number, t: TensorToWrite, path: string): void {
   const width = dtypeByteSize(t.dtype);
   const stage = new Uint8Array(Math.min(ENCODE_CHUNK_ELEMENTS, t.data.length) * width);
   for (let start = 0; start < t.data.length; start += ENCODE_CHUNK_ELEMENTS) {
     const count = Math.min(ENCODE_CHUNK_ELEMENTS, t.data.length - start);
     const bytes = stage.subarray(0, count * width);
-    encodeInto(t.data, start, count, t.dtype, bytes);
+    const overflow = encodeInto(t.data, start, count, t.dtype, bytes);
+    if (overflow >= 0) {
+      throw new CheckpointError(
+        path,
+        `value ${t.data[overflow]} at element ${overflow} is beyond the range of ${t.dtype} and would be stored as Infinity; store the checkpoint as F32 (dft train --dtype float32)`,
+        t.name,
+      );
+    }
     writeAll(fd, bytes);
   }
 }
@@ -89,6 +96,6 @@ export function writeSafetensors(path: string, tensors: readonly TensorToWrite[]
   writeFileAtomically(path, (fd) => {
     writeAll(fd, prefix);
     writeAll(fd, header);
-    for (const t of ordered) writeTensorData(fd, t);
+    for (const t of ordered) writeTensorData(fd, t, path);
   });
 }
