@@ -5,6 +5,7 @@
 // threads included) is its own.
 //
 //   pnpm --filter @dft/data... build && node bench/data.mjs [--sets 5k,52k] [--engines rust,js] [--jobs 1,2]
+//   node bench/data.mjs --runs 5k:js:1,52k:rust:2      (explicit set:engine:jobs runs instead of every combination)
 //
 // Prints a table and writes bench/results/data.json. Needs ../shared/data (skips with a message without it).
 // The machine may be shared: each row records the 1-minute load average before and after it.
@@ -53,30 +54,35 @@ const engines = list('--engines', 'rust,js');
 const jobsList = list('--jobs', `1,${cores}`).map(Number);
 
 const work = arg('--out') ?? mkdtempSync(join(tmpdir(), 'dft-bench-data-'));
+const plan = arg('--runs')
+  ? arg('--runs').split(',').map((r) => {
+      const [set, engine, jobs] = r.split(':');
+      if (!(set in SETS) || !['rust', 'js'].includes(engine) || !(Number(jobs) >= 1)) throw new Error(`bench data: bad run "${r}" (set:engine:jobs, e.g. 52k:rust:2)`);
+      return { set, engine, jobs: Number(jobs) };
+    })
+  : sets.flatMap((set) => engines.flatMap((engine) => jobsList.map((jobs) => ({ set, engine, jobs }))));
 const runs = [];
 let readFrom = null;
-for (const set of sets)
-  for (const engine of engines)
-    for (const jobs of jobsList) {
-      const outDir = join(work, `${set}-${engine}-${jobs}`);
-      const load = [loadavg()[0]];
-      const limit = SETS[set];
-      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--prepare-child', outDir, '--jobs', String(jobs), ...(limit ? ['--limit', String(limit)] : [])], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-        env: { ...process.env, DFT_TOKENIZER_ENGINE: engine },
-      });
-      if (child.status !== 0) {
-        console.error(child.stderr);
-        process.exit(child.status ?? 1);
-      }
-      load.push(loadavg()[0]);
-      const prep = JSON.parse(child.stdout.trim().split('\n').pop());
-      const run = { set, engine, jobs, records: prep.counts.records, written: prep.counts.written, seconds: prep.seconds, rowsPerS: prep.counts.records / prep.seconds, peakRssMiB: prep.maxRssKiB / 1024, load1: load, counts: prep.counts };
-      runs.push(run);
-      console.error(`  ${set} ${engine} jobs ${jobs}: ${run.rowsPerS.toFixed(0)} rows/s, ${run.peakRssMiB.toFixed(0)} MiB, load ${load.map((l) => l.toFixed(1)).join(' → ')}`);
-      if (readFrom === null || (set === '52k' && readFrom.set !== '52k')) readFrom = { set, file: prep.files.train };
-    }
+for (const { set, engine, jobs } of plan) {
+  const outDir = join(work, `${set}-${engine}-${jobs}`);
+  const load = [loadavg()[0]];
+  const limit = SETS[set];
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--prepare-child', outDir, '--jobs', String(jobs), ...(limit ? ['--limit', String(limit)] : [])], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: { ...process.env, DFT_TOKENIZER_ENGINE: engine },
+  });
+  if (child.status !== 0) {
+    console.error(child.stderr);
+    process.exit(child.status ?? 1);
+  }
+  load.push(loadavg()[0]);
+  const prep = JSON.parse(child.stdout.trim().split('\n').pop());
+  const run = { set, engine, jobs, records: prep.counts.records, written: prep.counts.written, seconds: prep.seconds, rowsPerS: prep.counts.records / prep.seconds, peakRssMiB: prep.maxRssKiB / 1024, load1: load, counts: prep.counts };
+  runs.push(run);
+  console.error(`  ${set} ${engine} jobs ${jobs}: ${run.rowsPerS.toFixed(0)} rows/s, ${run.peakRssMiB.toFixed(0)} MiB, load ${load.map((l) => l.toFixed(1)).join(' → ')}`);
+  if (readFrom === null || (set === '52k' && readFrom.set !== '52k')) readFrom = { set, file: prep.files.train };
+}
 
 const { openDataset } = await import(dataDist);
 const ds = await openDataset(readFrom.file);
