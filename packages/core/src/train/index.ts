@@ -17,5 +17,9 @@ export {
   TRAINER_STATE_FILE,
 } from './training-checkpoint.js';
 export type { TrainerState } from './training-checkpoint.js';
-export { dataRanOut, runTraining, takeMicroBatches } from './run-training.js';
-export type { LogRow, RunTrainingOptions, RunTrainingResult, SourceBatch } from './run-training.js';
+export { dataRanOut, isEvalRow, runTraining, takeMicroBatches } from './run-training.js';
+export type { EvalLogRow, LogEntry, LogRow, RunTrainingOptions, RunTrainingResult, SourceBatch } from './run-training.js';
+export { evaluationLoss } from './evaluation-loss.js';
+export type { EvaluationLoss } from './evaluation-loss.js';
+export type { HfTrainerBookkeeping } from './trainer-state-file.js';
+export * from './tensorboard/index.js';

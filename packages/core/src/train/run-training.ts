@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SaveOptions } from '../model/pretrained.js';
-import { pruneCheckpoints, saveTrainingCheckpoint, type TrainerState } from './training-checkpoint.js';
+import type { HfTrainerBookkeeping } from './trainer-state-file.js';
+import { pruneCheckpoints, saveTrainingCheckpoint, stepDirName, type TrainerState } from './training-checkpoint.js';
 import type { MicroBatch, StepStats, Trainer } from './trainer.js';
 
 /** One micro-batch from the data stream, with what a resumed run needs to continue after it. */
 export interface SourceBatch<B> extends MicroBatch<B> {
   /** Real (non-padding) tokens in the micro-batch, for tokens/s. */
   tokens: number;
+  /** Epochs completed after this micro-batch, fractional (HF's `epoch`, e.g. 0.25 a quarter into the first). */
   epoch: number;
   /** Serialisable stream position after this micro-batch. */
   position: unknown;
@@ -42,17 +44,39 @@ export function dataRanOut<B>(micro: SourceBatch<B>[], accumulation: number): bo
   return micro.length < accumulation && !micro.at(-1)?.endsStep;
 }
 
-/** One line of `log.jsonl`: one optimizer step. */
+/**
+ * One line of `log.jsonl`: one optimizer step. `learning_rate` and `grad_norm` repeat `lr` and `gradNorm` under
+ * the names HF's Trainer logs (its `log_history`), so tools written for HF logs read ours.
+ */
 export interface LogRow {
   step: number;
   epoch: number;
   loss: number;
   lr: number;
+  learning_rate: number;
   gradNorm: number;
+  grad_norm: number;
   tokens: number;
   tokPerS: number;
   elapsedS: number;
   [term: string]: number;
+}
+
+/** A line of `log.jsonl` with an evaluation of the held-out split, HF-style: `eval_loss`, `eval_<term>`, `eval_runtime`. */
+export interface EvalLogRow {
+  step: number;
+  epoch: number;
+  eval_loss: number;
+  eval_runtime: number;
+  eval_samples: number;
+  elapsedS: number;
+  [metric: string]: number;
+}
+
+export type LogEntry = LogRow | EvalLogRow;
+
+export function isEvalRow(row: LogEntry): row is EvalLogRow {
+  return 'eval_loss' in row && !('loss' in row);
 }
 
 export interface RunTrainingOptions<B> {
@@ -74,6 +98,16 @@ export interface RunTrainingOptions<B> {
   resumed?: TrainerState;
   save?: SaveOptions;
   onStep?: (row: LogRow) => void;
+  /** Every row appended to the log (steps and evaluations), after it is written to `log.jsonl`. */
+  onLog?: (row: LogEntry) => void;
+  /**
+   * The objective on the held-out split (e.g. `evaluationLoss`), logged as its own row (`eval_loss`, `eval_<term>`)
+   * every `validateEvery` steps (0 = never during the run) and once at the end, as HF's Trainer does with eval_steps.
+   */
+  validate?: (step: number) => Promise<{ loss: number; terms: Record<string, number>; weight: number }>;
+  validateEvery?: number;
+  /** What HF's trainer_state.json records about the plan (its `num_train_epochs` and `train_batch_size`). */
+  plan?: { numTrainEpochs: number; trainBatchSize: number };
   /** Called every `evalEvery` steps after the update (e.g. evaluation with a limit); its numbers join the log row. */
   evaluate?: (step: number) => Record<string, number> | Promise<Record<string, number>>;
   evalEvery?: number;
@@ -85,7 +119,14 @@ export interface RunTrainingResult {
   stoppedBy: 'maxSteps' | 'data' | 'signal';
   steps: number;
   lastCheckpoint: string | null;
-  log: LogRow[];
+  log: LogEntry[];
+}
+
+/** HF's `floating_point_ops` per token: 6 × the parameters that are not embeddings. */
+function flopsPerToken(params: Map<string, { size: number }>): number {
+  let n = 0;
+  for (const [name, p] of params) if (!name.includes('embed_tokens')) n += p.size;
+  return 6 * n;
 }
 
 /**
@@ -96,7 +137,7 @@ export interface RunTrainingResult {
 export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrainingResult> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const logPath = path.join(o.outDir, 'log.jsonl');
-  const log = [...((o.resumed?.log as LogRow[] | undefined) ?? [])];
+  const log = [...((o.resumed?.log as LogEntry[] | undefined) ?? [])];
   // A resumed run rewrites the log up to its checkpoint, dropping steps logged after it.
   fs.writeFileSync(logPath, log.map((r) => JSON.stringify(r) + '\n').join(''));
   let signalled = false;
@@ -120,8 +161,56 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
   let position: unknown = o.resumed?.dataPosition ?? null;
   let lastCheckpoint: string | null = null;
   let stoppedBy: RunTrainingResult['stoppedBy'] = 'maxSteps';
+  const flops = flopsPerToken(o.trainer.model.params);
+  const trainRows = log.filter((r): r is LogRow => !isEvalRow(r));
+  const hf: HfTrainerBookkeeping = o.resumed?.hf ?? {
+    max_steps: 0,
+    num_train_epochs: 0,
+    train_batch_size: 0,
+    logging_steps: 1,
+    eval_steps: 0,
+    save_steps: 0,
+    num_input_tokens_seen: trainRows.reduce((s, r) => s + r.tokens, 0),
+    total_flos: flops * trainRows.reduce((s, r) => s + r.tokens, 0),
+    best_metric: null,
+    best_global_step: null,
+    best_model_checkpoint: null,
+  };
+  // The plan is this run's (a resumed run may change maxSteps); the counters and the best metric carry on.
+  Object.assign(hf, {
+    max_steps: o.maxSteps,
+    num_train_epochs: o.plan?.numTrainEpochs ?? hf.num_train_epochs,
+    train_batch_size: o.plan?.trainBatchSize ?? hf.train_batch_size,
+    eval_steps: o.validateEvery ?? 0,
+    save_steps: o.saveEvery ?? 0,
+  });
+  const append = (row: LogEntry) => {
+    log.push(row);
+    fs.appendFileSync(logPath, JSON.stringify(row) + '\n');
+    o.onLog?.(row);
+  };
+  let validatedAt = [...log].reverse().find(isEvalRow)?.step ?? -1;
+  const validate = async () => {
+    const t0 = performance.now();
+    const v = await o.validate!(step);
+    const runtime = (performance.now() - t0) / 1000;
+    const row: EvalLogRow = {
+      step,
+      epoch,
+      eval_loss: v.loss,
+      ...Object.fromEntries(Object.entries(v.terms).map(([k, x]) => [`eval_${k}`, x])),
+      eval_runtime: runtime,
+      eval_samples: v.weight,
+      eval_samples_per_second: v.weight / runtime,
+      elapsedS: elapsedBefore + (performance.now() - started) / 1000,
+    };
+    validatedAt = step;
+    if (hf.best_metric === null || v.loss < hf.best_metric) Object.assign(hf, { best_metric: v.loss, best_global_step: step });
+    append(row);
+  };
   const save = () => {
-    const state: TrainerState = { step, epoch, dataPosition: position, seed: o.seed, config: o.config, log };
+    if (hf.best_global_step === step) hf.best_model_checkpoint = path.join(o.outDir, stepDirName(step));
+    const state: TrainerState = { step, epoch, dataPosition: position, seed: o.seed, config: o.config, log, hf };
     lastCheckpoint = saveTrainingCheckpoint(o.outDir, o.trainer.model, o.trainer.optimizer, state, o.save);
     if (o.keepLast) pruneCheckpoints(o.outDir, o.keepLast);
   };
@@ -146,27 +235,33 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
       epoch = last.epoch;
       position = last.position;
       const tokens = micro.reduce((s, m) => s + m.tokens, 0);
+      hf.num_input_tokens_seen += tokens;
+      hf.total_flos += flops * tokens;
       const row: LogRow = {
         step,
         epoch,
         loss: stats.loss,
         ...stats.terms,
         lr: stats.lr,
+        learning_rate: stats.lr,
         gradNorm: stats.gradNorm,
+        grad_norm: stats.gradNorm,
         tokens,
         tokPerS: tokens / seconds,
         elapsedS: elapsedBefore + (performance.now() - started) / 1000,
       };
       if (o.evaluate && o.evalEvery && step % o.evalEvery === 0) Object.assign(row, await o.evaluate(step));
-      log.push(row);
-      fs.appendFileSync(logPath, JSON.stringify(row) + '\n');
+      append(row);
       o.onStep?.(row);
+      if (o.validate && o.validateEvery && step % o.validateEvery === 0) await validate();
       if (o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) save();
       if (dataRanOut(micro, o.accumulation)) {
         stoppedBy = 'data';
         break;
       }
     }
+    // The final evaluation, unless a signal asked to stop quickly or this step was just evaluated.
+    if (o.validate && stoppedBy !== 'signal' && step > 0 && validatedAt !== step) await validate();
     save();
   } finally {
     process.off('SIGINT', onSignal);

@@ -8,6 +8,7 @@ import { writeSafetensors } from '../checkpoint/writer.js';
 import type { CausalLM } from '../model/model.js';
 import { saveDtypeOf, writePretrainedFiles, type SaveOptions } from '../model/pretrained.js';
 import type { AdamW } from './adamw.js';
+import { trainerStateFromJson, trainerStateJson, type HfTrainerBookkeeping } from './trainer-state-file.js';
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -19,6 +20,7 @@ const STEP_DIR = /^step-(\d+)$/;
 export interface TrainerState {
   /** Optimizer steps completed. */
   step: number;
+  /** Epochs completed, fractional (HF's `epoch`); the data stream's own epoch is in `dataPosition`. */
   epoch: number;
   /** The data stream's resume position after the last consumed batch (serialisable). */
   dataPosition: unknown;
@@ -27,6 +29,8 @@ export interface TrainerState {
   config: unknown;
   /** The log rows so far (one per step), so reports cover the whole run after a resume. */
   log?: unknown[];
+  /** HF TrainerState bookkeeping (max_steps, best_metric, ...), written under HF's names in trainer_state.json. */
+  hf?: HfTrainerBookkeeping;
 }
 
 export function stepDirName(step: number): string {
@@ -54,7 +58,7 @@ export function saveTrainingCheckpoint(
       [...optimizer.stateTensors(), ...masters].map((t) => ({ ...t, dtype: 'F32' as const })),
       { optimizer: 'adamw', step: String(optimizer.step) },
     );
-    fs.writeFileSync(path.join(tmp, TRAINER_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+    fs.writeFileSync(path.join(tmp, TRAINER_STATE_FILE), JSON.stringify(trainerStateJson(state), null, 2) + '\n');
   });
   return dir;
 }
@@ -93,7 +97,7 @@ export function pruneCheckpoints(outDir: string, keepLast: number): void {
 }
 
 export function readTrainerState(dir: string): TrainerState {
-  return readJsonFile(path.join(dir, TRAINER_STATE_FILE), 'trainer state') as unknown as TrainerState;
+  return trainerStateFromJson(readJsonFile(path.join(dir, TRAINER_STATE_FILE), 'trainer state'));
 }
 
 /**
