@@ -12,7 +12,7 @@ import { dft, EVAL_DATA, readJson, readJsonLines, SLICE, stepDirs, tempDir, TINY
  * Steps are few and batches tiny: the fixture's 32k-vocabulary head dominates the cost.
  */
 
-const LOG_KEYS = ['step', 'loss', 'tft', 'lc', 'et', 'lr', 'gradNorm', 'tokens', 'tokPerS', 'elapsedS'];
+const LOG_KEYS = ['step', 'epoch', 'loss', 'tft', 'lc', 'et', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS'];
 const CHECKPOINT_FILES = [
   'config.json',
   'generation_config.json',
@@ -65,10 +65,11 @@ function checkRun(out: string, steps: number, method: string): LogRow[] {
   }
   const last = join(out, stepDirs(out).pop()!);
   for (const f of CHECKPOINT_FILES) expect(existsSync(join(last, f)), `${last}/${f}`).toBe(true);
-  const state = readJson<{ step: number; config: { method: string }; log: LogRow[] }>(join(last, 'trainer_state.json'));
+  const state = readJson<{ step: number; global_step: number; config: { method: string }; log_history: LogRow[] }>(join(last, 'trainer_state.json'));
   expect(state.step).toBe(steps);
+  expect(state.global_step).toBe(steps);
   expect(state.config.method).toBe(method);
-  expect(state.log).toEqual(log);
+  expect(state.log_history).toEqual(log);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   for (const key of ['loss', 'tft', 'lc', 'et', 'lr', 'tokPerS', 'gradNorm']) expectCharted(html, log, key);
   expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);

@@ -1,41 +1,53 @@
-import type { LogRow } from '@dft/core';
+import { isEvalRow, type EvalLogRow, type LogEntry, type LogRow } from '@dft/core';
 import { escapeHtml, lineChart, type Series } from './svg-chart.js';
 
 export interface ReportInput {
   title: string;
-  log: LogRow[];
+  /** log.jsonl's rows: optimizer steps and validation evaluations. */
+  log: LogEntry[];
   config: unknown;
   /** Final evaluation rows ({task, lang, metric, value, stderr, n}). */
   results?: { task: string; lang: string; metric: string; value: number; stderr: number | null; n: number }[];
   checkpoint: string | null;
 }
 
-const KNOWN = new Set(['step', 'epoch', 'loss', 'lr', 'gradNorm', 'tokens', 'tokPerS', 'elapsedS']);
+const KNOWN = new Set(['step', 'epoch', 'loss', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS']);
 
-function series(log: LogRow[], key: string, name = key): Series {
-  return { name, points: log.filter((r) => r[key] !== undefined).map((r) => [r.step, r[key]]) };
+function series(log: (LogRow | EvalLogRow)[], key: string, name = key): Series {
+  return { name, points: log.filter((r) => r[key] !== undefined).map((r) => [r.step, r[key]!]) };
+}
+
+/** A training curve with its validation counterpart (`eval_<key>`) beside it, when the run has one. */
+function withValidation(train: LogRow[], evals: EvalLogRow[], key: string): Series[] {
+  const held = series(evals, `eval_${key}`);
+  return held.points.length ? [series(train, key), held] : [series(train, key)];
 }
 
 /** A self-contained HTML page (inline SVG, no scripts or external assets) summarising a training run. */
 export function renderReport(r: ReportInput): string {
-  const termKeys = [...new Set(r.log.flatMap((row) => Object.keys(row)))].filter((k) => !KNOWN.has(k) && !k.startsWith('eval/'));
-  const evalKeys = [...new Set(r.log.flatMap((row) => Object.keys(row)))].filter((k) => k.startsWith('eval/'));
+  const train = r.log.filter((row): row is LogRow => !isEvalRow(row));
+  const evals = r.log.filter(isEvalRow);
+  const termKeys = [...new Set(train.flatMap((row) => Object.keys(row)))].filter((k) => !KNOWN.has(k) && !k.startsWith('eval/'));
+  const evalKeys = [...new Set(train.flatMap((row) => Object.keys(row)))].filter((k) => k.startsWith('eval/'));
   const charts = [
-    lineChart('Loss', [series(r.log, 'loss')]),
-    ...termKeys.map((k) => lineChart(`Loss term: ${k}`, [series(r.log, k)])),
-    lineChart('Learning rate', [series(r.log, 'lr')]),
-    lineChart('Throughput (tokens/s)', [series(r.log, 'tokPerS')]),
-    lineChart('Gradient norm (before clipping)', [series(r.log, 'gradNorm')]),
+    lineChart(evals.length ? 'Loss (training and validation)' : 'Loss', withValidation(train, evals, 'loss')),
+    ...termKeys.map((k) => lineChart(`Loss term: ${k}`, withValidation(train, evals, k))),
+    lineChart('Learning rate', [series(train, 'lr')]),
+    lineChart('Throughput (tokens/s)', [series(train, 'tokPerS')]),
+    lineChart('Gradient norm (before clipping)', [series(train, 'gradNorm')]),
   ];
-  if (evalKeys.length) charts.push(lineChart('Evaluation during training', evalKeys.map((k) => series(r.log, k, k.slice(5)))));
-  const last = r.log[r.log.length - 1];
+  if (evalKeys.length) charts.push(lineChart('Evaluation during training', evalKeys.map((k) => series(train, k, k.slice(5)))));
+  const last = train[train.length - 1];
+  const lastEval = evals[evals.length - 1];
   const results = r.results?.length
     ? `<h2>Final evaluation</h2><table><tr><th>task</th><th>lang</th><th>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>${r.results
         .map((x) => `<tr><td>${escapeHtml(x.task)}</td><td>${escapeHtml(x.lang)}</td><td>${escapeHtml(x.metric)}</td><td>${x.value.toFixed(2)}</td><td>${x.stderr === null ? '' : x.stderr.toFixed(2)}</td><td>${x.n}</td></tr>`)
         .join('')}</table>`
     : '';
   const summary = last
-    ? `<p>${last.step} steps, ${r.log.reduce((s, x) => s + x.tokens, 0)} tokens, ${last.elapsedS.toFixed(1)} s; final loss ${last.loss.toFixed(4)}.</p>`
+    ? `<p>${last.step} steps, ${train.reduce((s, x) => s + x.tokens, 0)} tokens, ${last.elapsedS.toFixed(1)} s; final loss ${last.loss.toFixed(4)}${
+        lastEval ? `; validation loss ${lastEval.eval_loss.toFixed(4)} at step ${lastEval.step} (${lastEval.eval_samples} examples)` : ''
+      }.</p>`
     : '<p>No steps were run.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.title)}</title>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogRow } from '@dft/core';
+import type { EvalLogRow, LogEntry, LogRow } from '@dft/core';
 import { renderReport } from './html-report.js';
 import { lineChart } from './svg-chart.js';
 
@@ -73,8 +73,8 @@ describe('lineChart', () => {
 
 describe('renderReport', () => {
   const log: LogRow[] = [
-    { step: 1, epoch: 0, loss: 6, tft: 3, lc: 2, et: 1, lr: 0.001, gradNorm: 2, tokens: 100, tokPerS: 50, elapsedS: 2 },
-    { step: 2, epoch: 0, loss: 3, tft: 1.5, lc: 1, et: 0.5, lr: 0.0005, gradNorm: 1, tokens: 120, tokPerS: 60, elapsedS: 4, 'eval/xcopa:zh/acc': 55 },
+    { step: 1, epoch: 0.5, loss: 6, tft: 3, lc: 2, et: 1, lr: 0.001, learning_rate: 0.001, gradNorm: 2, grad_norm: 2, tokens: 100, tokPerS: 50, elapsedS: 2 },
+    { step: 2, epoch: 1, loss: 3, tft: 1.5, lc: 1, et: 0.5, lr: 0.0005, learning_rate: 0.0005, gradNorm: 1, grad_norm: 1, tokens: 120, tokPerS: 60, elapsedS: 4, 'eval/xcopa:zh/acc': 55 },
   ];
   const html = renderReport({
     title: 'dft train: dft-logits',
@@ -102,5 +102,33 @@ describe('renderReport', () => {
     expect(html).toContain('<tr><td>xcopa</td><td>zh</td><td>acc</td><td>55.00</td><td>5.00</td><td>20</td></tr>');
     expect(html).toContain('<code>/runs/x/step-000002</code>');
     expect(renderReport({ title: 't', log: [], config: {}, checkpoint: null })).toContain('<p>No steps were run.</p>');
+  });
+
+  it('charts validation rows beside the training curves (loss and each term), not as terms of their own', () => {
+    const evalRow = (step: number, loss: number): EvalLogRow => ({
+      step,
+      epoch: step / 2,
+      eval_loss: loss,
+      eval_tft: loss / 2,
+      eval_lc: loss / 4,
+      eval_et: loss / 4,
+      eval_runtime: 0.5,
+      eval_samples: 3,
+      eval_samples_per_second: 6,
+      elapsedS: 2 * step + 0.5,
+    });
+    const withEval: LogEntry[] = [log[0]!, evalRow(1, 5), log[1]!, evalRow(2, 4)];
+    const page = renderReport({ title: 't', log: withEval, config: {}, checkpoint: null });
+    const pts = circles(page);
+    const of = (series: string) => pts.filter((p) => p.series === series).map((p) => [p.x, p.y]);
+    expect(of('loss')).toEqual([[1, 6], [2, 3]]);
+    expect(of('eval_loss')).toEqual([[1, 5], [2, 4]]);
+    for (const [term, share] of [['tft', 2], ['lc', 4], ['et', 4]] as const) expect(of(`eval_${term}`)).toEqual([[1, 5 / share], [2, 4 / share]]);
+    // The validation series sit in the training charts: the loss chart's figure holds both series.
+    const lossFigure = /<figcaption>Loss \(training and validation\)<\/figcaption>.*?<\/figure>/.exec(page)![0];
+    expect(lossFigure).toContain('data-series="loss"');
+    expect(lossFigure).toContain('data-series="eval_loss"');
+    expect(page).not.toMatch(/Loss term: eval_|data-series="eval_runtime"|data-series="learning_rate"/);
+    expect(page).toContain('<p>2 steps, 220 tokens, 4.0 s; final loss 3.0000; validation loss 4.0000 at step 2 (3 examples).</p>');
   });
 });

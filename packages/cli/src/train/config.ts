@@ -55,6 +55,12 @@ export interface TrainConfig {
   /** Stored dtype of saved checkpoints; unset = the model's own dtype. */
   dtype?: 'float32' | 'float16' | 'bfloat16';
   evalEvery: number;
+  /** Validation loss (validation.arrow beside the train split) every N steps, HF's eval_steps; 0 = only at the end. */
+  evalSteps: number;
+  /** Validation rows evaluated (the first N in file order); all when unset. */
+  evalMaxExamples?: number;
+  /** Where logs go besides log.jsonl (HF's report_to): `tensorboard` writes event files under `out`. */
+  reportTo: string[];
   evalTasks: string[];
   evalLimit: number;
   /** Evaluation after training (tasks, limit); empty = none. */
@@ -95,6 +101,8 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   overwrite: false,
   allowConfigChange: false,
   evalEvery: 0,
+  evalSteps: 0,
+  reportTo: [],
   evalTasks: [],
   evalLimit: 50,
   finalEvalTasks: [],
@@ -157,7 +165,7 @@ export function readConfigFile(path: string): Raw {
   return out;
 }
 
-const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalLimit', 'finalEvalLimit', 'workers'] as const;
+const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers'] as const;
 
 /**
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
@@ -193,7 +201,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
     if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision']);
+  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
@@ -219,7 +227,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (v === 'true' || v === 'false') merged[k] = v === 'true';
     else if (typeof v !== 'boolean') throw new UsageError(`${at(k)}: "${k}" must be true or false, got ${JSON.stringify(v)}`);
   }
-  for (const k of ['evalTasks', 'finalEvalTasks', 'freeze', 'languages'] as const) {
+  for (const k of ['evalTasks', 'finalEvalTasks', 'freeze', 'languages', 'reportTo'] as const) {
     const v = merged[k];
     if (typeof v === 'string') merged[k] = v.split(',').map((s) => s.trim()).filter(Boolean);
     else if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
@@ -256,7 +264,10 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     const v = c[k];
     if (v !== undefined && !(v > 0 && (v < 1 || Number.isInteger(v)))) throw new UsageError(`${at(k)}: "${k}" must be a count or a fraction in (0, 1), got ${v}`);
   }
-  for (const k of ['saveEvery', 'evalEvery', 'seed', 'warmupSteps'] as const) {
+  if (c.evalMaxExamples !== undefined && (!Number.isInteger(c.evalMaxExamples) || c.evalMaxExamples < 1)) throw new UsageError(`${at('evalMaxExamples')}: "evalMaxExamples" must be a positive integer, got ${c.evalMaxExamples}`);
+  // HF's report_to: "all" is every integration there is (here TensorBoard), "none" none.
+  for (const r of c.reportTo) oneOf(r, ['tensorboard', 'all', 'none'], 'reportTo', at('reportTo'));
+  for (const k of ['saveEvery', 'evalEvery', 'evalSteps', 'seed', 'warmupSteps'] as const) {
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || c[k]! < 0)) throw new UsageError(`${at(k)}: "${k}" must be an integer ≥ 0, got ${c[k]}`);
   }
   for (const k of ['lambdaLc', 'lambdaEt', 'weightDecay', 'maxGradNorm'] as const) {

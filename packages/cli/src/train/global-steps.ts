@@ -77,7 +77,8 @@ export async function* microBatches(
           batch: { ...collated, epoch, step: s, stepsInEpoch: steps.length, position: { epoch, index: endsStep ? s + 1 : s } },
           weight: mine.length,
           tokens: micro.reduce((t, row) => t + lengths[row]!, 0),
-          epoch,
+          // Epochs done, fractional as HF logs them: whole steps of this epoch plus the share of this one consumed.
+          epoch: epoch + (s + (m + micro.length) / step.length) / steps.length,
           position: endsEpoch ? { epoch: epoch + 1, example: 0 } : { epoch, example },
           endsStep,
         };

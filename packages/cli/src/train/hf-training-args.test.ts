@@ -37,7 +37,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
     });
     const ours = resolve1({
       lr: 1e-4, epochs: 2, maxSteps: 50, warmupRatio: 0.1, weightDecay: 0.01, maxGradNorm: 0.5, schedule: 'linear',
-      saveEvery: 10, keepLast: 3, seed: 7, evalEvery: 5, adamBeta1: 0.8, adamBeta2: 0.95, adamEpsilon: 1e-6, overwrite: true,
+      saveEvery: 10, keepLast: 3, seed: 7, evalSteps: 5, reportTo: ['none'], adamBeta1: 0.8, adamBeta2: 0.95, adamEpsilon: 1e-6, overwrite: true,
     });
     expect(hf).toEqual(ours);
     expect(hf).toMatchObject({ lr: 1e-4, epochs: 2, schedule: 'linear', keepLast: 3, adamBeta2: 0.95 });
@@ -92,7 +92,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
     ['gradient checkpointing', { gradient_checkpointing: true }, /run\.json: "gradient_checkpointing": gradient checkpointing is not supported yet \(got true\)/],
     ['bf16 training', { bf16: true }, /"bf16": bf16 mixed-precision training .* is not supported yet/],
     ['logging every 10 steps', { logging_steps: 10 }, /"logging_steps": logging every N > 1 steps .* is not supported yet \(got 10\)/],
-    ['wandb', { report_to: ['wandb'] }, /"report_to": report_to integrations is not supported yet \(got \["wandb"\]\)/],
+    ['wandb', { report_to: ['tensorboard', 'wandb'] }, /run\.json: "report_to": "wandb" is not supported \(supported: tensorboard, all, none\)/],
     ['another optimizer', { optim: 'adafactor' }, /"optim": optimizers other than AdamW is not supported yet/],
     ['another schedule', { lr_scheduler_type: 'cosine_with_restarts' }, /"lr_scheduler_type" "cosine_with_restarts" is not supported \(supported: linear, cosine, constant_with_warmup, constant\)/],
     ['fractional epochs', { num_train_epochs: 1.5 }, /"num_train_epochs" 1\.5 is a fraction: dft trains whole epochs/],

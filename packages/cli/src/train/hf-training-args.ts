@@ -61,7 +61,17 @@ const HF_NAMES: Record<string, HfName> = {
   // HF: true = the newest checkpoint in output_dir.
   resume_from_checkpoint: { setting: 'resumeFrom', translate: (v) => (v === true ? 'latest' : v === false || v === null ? undefined : v) },
   seed: { setting: 'seed' },
-  eval_steps: { setting: 'evalEvery', translate: stepCount('eval_steps') },
+  // HF's eval_steps evaluates the eval dataset's loss: our validation loss (evalEvery runs benchmark tasks).
+  eval_steps: { setting: 'evalSteps', translate: stepCount('eval_steps') },
+  report_to: {
+    setting: 'reportTo',
+    translate: (v, where) => {
+      const list = typeof v === 'string' ? [v] : v;
+      const other = Array.isArray(list) ? list.find((x) => !['tensorboard', 'all', 'none'].includes(x as string)) : v;
+      if (other !== undefined) throw new UsageError(`${where}: "report_to": ${JSON.stringify(other)} is not supported (supported: tensorboard, all, none)`);
+      return list;
+    },
+  },
 };
 
 /** How HF spells a batch: per device and forward pass, times devices, times accumulation steps = the global batch. */
@@ -77,7 +87,6 @@ const UNSUPPORTED: Record<string, { off: (v: unknown) => boolean; what: string }
   fp16: { off: (v) => v === false, what: 'fp16 mixed-precision training (dft trains in float32; "dtype" sets the saved checkpoint dtype)' },
   // dft writes one log.jsonl row per optimizer step.
   logging_steps: { off: (v) => v === 1, what: 'logging every N > 1 steps (dft logs every step)' },
-  report_to: { off: (v) => v === 'none' || (Array.isArray(v) && (v.length === 0 || (v.length === 1 && v[0] === 'none'))), what: 'report_to integrations' },
   lr_scheduler_kwargs: { off: (v) => v === null || (typeof v === 'object' && Object.keys(v as object).length === 0), what: 'lr_scheduler_kwargs' },
   optim: { off: (v) => v === 'adamw_torch' || v === 'adamw_hf' || v === 'adamw_torch_fused', what: 'optimizers other than AdamW' },
 };

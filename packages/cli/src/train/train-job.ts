@@ -12,6 +12,8 @@ import {
   type Trainer,
   writeFileAtomically,
   type CausalLM,
+  isEvalRow,
+  type LogEntry,
   type LogRow,
   type SourceBatch,
   type TrainerState,
@@ -28,6 +30,8 @@ import { createTrainer, trainingLoop, type RankRun } from './parallel-rank.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { checkResumedObjective, resumedSchedule, type SavedConfig } from './resume-plan.js';
+import { reportsToTensorboard, TensorBoardLog } from './tensorboard-log.js';
+import { describeEvaluation, openValidation, type Validation } from './validation.js';
 
 export interface TrainJobResult {
   stoppedBy: 'maxSteps' | 'data' | 'signal';
@@ -105,6 +109,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
   // (tests, a notebook) does not accumulate model weights or open files.
   let ds: Dataset | null = null;
   let trainer: Trainer<Batch> | null = null;
+  let validation: Validation | null = null;
+  let tensorboard: TensorBoardLog | null = null;
   try {
     const tokenizerDir = existsSync(join(c.model, 'tokenizer.json')) ? c.model : checkpointDir ?? c.model;
     if (!tokenizer) throw new Error(`${c.model} has no tokenizer.json: training data needs the model's tokenizer`);
@@ -115,6 +121,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`training data ${file} not found`);
     ds = await openDataset(file);
     checkData(ds, model, tokenizer.hash, c.model);
+    validation = await openValidation(file, c, kindsFor(c), model, tokenizer.hash);
     if (c.method.startsWith('dft-') && (c.lcLayer === 'auto' || c.etLayer === 'auto')) {
       // sft/tft use no layer. A resumed run keeps the layers its first run resolved (a partly trained model may suggest others).
       const auto =
@@ -145,13 +152,14 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
       pool: c.pool,
       detachTeacher: c.detachTeacher,
     });
+    const lossFn = (m: CausalLM, b: Batch) => {
+      const r = objective(m, toDftBatch(b));
+      const terms = Object.fromEntries(Object.entries(r.terms).filter(([, t]) => t !== undefined)) as Record<string, tf.Scalar>;
+      return { loss: r.loss, terms };
+    };
     trainer = createTrainer<Batch>(
       model,
-      (m: CausalLM, b: Batch) => {
-        const r = objective(m, toDftBatch(b));
-        const terms = Object.fromEntries(Object.entries(r.terms).filter(([, t]) => t !== undefined)) as Record<string, tf.Scalar>;
-        return { loss: r.loss, terms };
-      },
+      lossFn,
       {
         lr: c.lr,
         schedule: c.schedule,
@@ -173,6 +181,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     progress.message(
       `dft train: ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${accumulation} × ${c.microBatch}), out ${out}`,
     );
+    if ((!rank || rank.comm.rank === 0) && reportsToTensorboard(c.reportTo)) tensorboard = new TensorBoardLog(out, (resumed?.log as LogEntry[] | undefined) ?? []);
+    if (validation) progress.message(`validation: ${validation.rows} rows of ${validation.file}, ${c.evalSteps ? `every ${c.evalSteps} steps and ` : ''}at the end`);
     let result;
     try {
       result = await trainingLoop(rank)({
@@ -189,6 +199,13 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         resumed,
         save: { dtype: c.dtype, tokenizerFrom: tokenizerDir },
         onStep: (row: LogRow) => bar.step(row, resumed?.step ?? 0, (resumed?.log?.at(-1) as LogRow | undefined)?.elapsedS ?? 0),
+        onLog: (row: LogEntry) => {
+          tensorboard?.add(row);
+          if (isEvalRow(row)) bar.message(describeEvaluation(row));
+        },
+        validate: validation ? () => validation!.evaluate(model, lossFn) : undefined,
+        validateEvery: c.evalSteps,
+        plan: { numTrainEpochs: c.epochs, trainBatchSize: c.microBatch },
         evalEvery: c.evalEvery,
         evaluate: c.evalTasks.length
           ? async (step) => {
@@ -232,6 +249,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     };
   } finally {
     await ds?.close();
+    await validation?.close();
+    tensorboard?.close();
     trainer?.dispose();
     model.dispose();
   }

@@ -42,7 +42,8 @@ export class AdamW {
   private momentsOf(name: string, p: tf.Variable): Moments {
     let s = this.moments.get(name);
     if (!s) {
-      s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+      // Inside tidy: the zeros a variable is made from would otherwise outlive the run (one per moment).
+      s = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) }));
       this.moments.set(name, s);
     }
     return s;
@@ -95,8 +96,10 @@ export class AdamW {
       const v = read(`exp_avg_sq.${name}`);
       if (!m || !v) continue;
       const s = this.momentsOf(name, p);
-      s.m.assign(tf.tensor(m, p.shape));
-      s.v.assign(tf.tensor(v, p.shape));
+      tf.tidy(() => {
+        s.m.assign(tf.tensor(m, p.shape));
+        s.v.assign(tf.tensor(v, p.shape));
+      });
     }
   }
 
