@@ -40,19 +40,13 @@ class ProtoWriter {
     return this;
   }
 
-  double(field: number, v: number): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
-    this.key(field, WIRE_64);
-    for (const x of b) this.parts.push(x);
-    return this;
-  }
-
-  float(field: number, v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.key(field, WIRE_32);
-    for (const x of b) this.parts.push(x);
+  /** A little-endian float64 (wire type 1) or float32 (wire type 5). */
+  fixed(field: number, v: number, bits: 32 | 64): this {
+    const b = new DataView(new ArrayBuffer(bits / 8));
+    if (bits === 64) b.setFloat64(0, v, true);
+    else b.setFloat32(0, v, true);
+    this.key(field, bits === 64 ? WIRE_64 : WIRE_32);
+    for (const x of new Uint8Array(b.buffer)) this.parts.push(x);
     return this;
   }
 
@@ -65,13 +59,13 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 export function encodeEvent(e: TfEvent): Uint8Array {
-  const w = new ProtoWriter().double(1, e.wallTime);
+  const w = new ProtoWriter().fixed(1, e.wallTime, 64);
   // proto3 leaves out fields at their default, as TensorFlow's writer does for step 0.
   if (e.step !== 0) w.key(2, WIRE_VARINT).varint(e.step);
   if (e.fileVersion !== undefined) w.bytes(3, utf8.encode(e.fileVersion));
   if (e.scalars) {
     const summary = new ProtoWriter();
-    for (const [tag, value] of Object.entries(e.scalars)) summary.bytes(1, new ProtoWriter().bytes(1, utf8.encode(tag)).float(2, value).finish());
+    for (const [tag, value] of Object.entries(e.scalars)) summary.bytes(1, new ProtoWriter().bytes(1, utf8.encode(tag)).fixed(2, value, 32).finish());
     w.bytes(5, summary.finish());
   }
   return w.finish();
