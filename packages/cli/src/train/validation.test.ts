@@ -12,7 +12,8 @@ import { toDftBatch } from './batch-tensors.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let data: string;
-const RUN = ['--model', TINY_LLAMA, '--method', 'dft-logits', '--lc-layer', '1', '--et-layer', '2', '--micro-batch', '2', '--global-batch', '2', '--lr', '1e-3', '--warmup-ratio', '0', '--schedule', 'constant'];
+// float32 checkpoints (the fixture is float16): the independent check below reloads the weights the run evaluated.
+const RUN = ['--model', TINY_LLAMA, '--method', 'dft-logits', '--lc-layer', '1', '--et-layer', '2', '--micro-batch', '2', '--global-batch', '2', '--lr', '1e-3', '--warmup-ratio', '0', '--schedule', 'constant', '--dtype', 'float32'];
 
 beforeAll(async () => {
   tmp = tempDir('validation');
