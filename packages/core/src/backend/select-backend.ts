@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { nativeStatus, registerNativeBackend } from '@dft/native';
+import { native } from './native-module.js';
 import { registerBatchMatMulGrad } from './batch-mat-mul-grad.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 import { findTfjsNode } from './tensorflow/location.js';
@@ -47,7 +47,7 @@ function parseName(value: string, source: string): BackendName {
  * `pnpm setup:tensorflow` or installed as a package), native when its addon is built, wasm and cpu always.
  */
 export function availableBackends(): BackendName[] {
-  return BACKEND_ORDER.filter((b) => (b === 'tensorflow' ? findTfjsNode() !== null : b === 'native' ? nativeStatus().available : true));
+  return BACKEND_ORDER.filter((b) => (b === 'tensorflow' ? findTfjsNode() !== null : b === 'native' ? native?.nativeStatus().available === true : true));
 }
 
 let nativeUnavailableLogged = false;
@@ -55,7 +55,7 @@ let nativeUnavailableLogged = false;
 async function tryBackend(name: BackendName, wanted: boolean, log: ((l: string) => void) | null): Promise<string | null> {
   if (name === 'native') {
     // The BLAS addon of @dft/native; when it did not build, say why once and go on to wasm.
-    const s = registerNativeBackend();
+    const s = native ? native.registerNativeBackend() : { available: false as const, reason: '@dft/native is not installed' };
     if (!s.available) {
       if (wanted) throw new Error(`backend "native" is not available: ${s.reason}`);
       if (!nativeUnavailableLogged) log?.(`dft: native backend unavailable (${s.reason}); trying wasm`);

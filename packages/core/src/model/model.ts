@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../backend/gradients.js';
-import { gatedActivation, hasFusedKernels, rmsNorm } from '@dft/native';
+import { fusedKernels } from '../backend/native-module.js';
 import { attentionBias, positionIds } from './attention-mask.js';
 import type { ModelConfig } from './config.js';
 import { parameterSpecs } from './config.js';
@@ -169,7 +169,8 @@ export class CausalLM implements HookedCausalLM {
   /** RMSNorm `x·rsqrt(mean(x²) + eps)·w` (Gemma: `·(1 + w)`); one fused kernel on the native backend. */
   private norm(x: tf.Tensor3D, w: tf.Tensor): tf.Tensor3D {
     const c = this.config;
-    if (hasFusedKernels()) return rmsNorm(x, w as tf.Tensor1D, c.rmsNormEps, c.gemma ? 1 : 0);
+    const fused = fusedKernels();
+    if (fused) return fused.rmsNorm(x, w as tf.Tensor1D, c.rmsNormEps, c.gemma ? 1 : 0);
     const scaled = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), c.rmsNormEps)));
     return tf.mul(scaled, c.gemma ? tf.add(w, 1) : w);
   }
@@ -210,8 +211,9 @@ export class CausalLM implements HookedCausalLM {
     const gate = this.linear(x, this.p(`${p}.gate_proj.weight`) as tf.Tensor2D);
     const up = this.linear(x, this.p(`${p}.up_proj.weight`) as tf.Tensor2D);
     const silu = this.config.activation === 'silu';
-    const gated = hasFusedKernels()
-      ? gatedActivation(gate, up, silu ? 'silu' : 'gelu_tanh')
+    const fused = fusedKernels();
+    const gated = fused
+      ? fused.gatedActivation(gate, up, silu ? 'silu' : 'gelu_tanh')
       : (tf.mul(silu ? tf.mul(gate, tf.sigmoid(gate)) : geluTanh(gate), up) as tf.Tensor3D);
     return this.linear(gated, this.p(`${p}.down_proj.weight`) as tf.Tensor2D);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adamwUpdate, hasFusedKernels } from '@dft/native';
+import { fusedKernels } from '../backend/native-module.js';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -56,14 +56,14 @@ export class AdamW {
     const c1 = 1 - Math.pow(this.beta1, t);
     const c2 = 1 - Math.pow(this.beta2, t);
     // On the native backend one fused pass per parameter (in place) replaces the ~10 elementwise ops below.
-    const fused = hasFusedKernels();
+    const fused = fusedKernels();
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new Error(`AdamW: gradient for unknown parameter ${name}`);
       const s = this.momentsOf(name, p);
       const decay = this.noDecay(name) ? 0 : this.weightDecay;
       if (fused) {
-        adamwUpdate(p, s.m, s.v, g, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: t, weightDecay: decay });
+        fused.adamwUpdate(p, s.m, s.v, g, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: t, weightDecay: decay });
         continue;
       }
       tf.tidy(() => {
