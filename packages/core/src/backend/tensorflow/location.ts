@@ -55,8 +55,20 @@ function installedPackage(pkg: TfjsNodePackage): string | null {
   }
 }
 
+/** Whether `@tensorflow/tfjs` (an optional peer: only the tensorflow backend needs it) is installed. */
+function hasTfjsUnion(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The tfjs-node to load, if any: one built by the setup (the prefix) first, then one installed as a package. */
 export function findTfjsNode(env: NodeJS.ProcessEnv = process.env): TfjsNodeInstall | null {
+  // tfjs-node runs on @tensorflow/tfjs; without it (core needs only tfjs-core) there is no tensorflow backend.
+  if (!hasTfjsUnion()) return null;
   const prefix = tfjsNodePrefix(env);
   for (const pkg of TFJS_NODE_PACKAGES) {
     const dir = join(prefix, 'node_modules', pkg);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { findTfjsNode, loadTfjsNode } from './location.js';
 
 export const TENSORFLOW_HINT =
-  'build it with `pnpm setup:tensorflow --wheel <tensorflow or tensorflow-cpu wheel>`, or install @tensorflow/tfjs-node(-gpu)';
+  'build it with `pnpm setup:tensorflow --wheel <tensorflow or tensorflow-cpu wheel>`, or install @tensorflow/tfjs with @tensorflow/tfjs-node(-gpu)';
 
 /** What tfjs-node's backend object tells about itself (not part of tfjs-core's KernelBackend type). */
 interface TensorflowBackend {
