@@ -21,10 +21,18 @@ export interface CliRun {
 
 /** Runs `dft ...args` in this process, capturing what it writes to stdout and stderr. */
 export async function dft(...args: string[]): Promise<CliRun> {
+  return dftWatching(args, () => {});
+}
+
+/** `dft`, calling `onStdout` with each piece of stdout as it is written (e.g. to sample memory after each step). */
+export async function dftWatching(args: string[], onStdout: (text: string) => void): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const [o, e] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((s: string | Uint8Array) => out.push(String(s)) > 0) as typeof process.stdout.write;
+  process.stdout.write = ((s: string | Uint8Array) => {
+    onStdout(String(s));
+    return out.push(String(s)) > 0;
+  }) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => err.push(String(s)) > 0) as typeof process.stderr.write;
   try {
     const code = await runCli(args);

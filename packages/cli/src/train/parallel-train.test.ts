@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint, type LogRow } from '@dft/core';
 import { BIN, dft, readJson, readJsonLines, ROOT, stepDirs, tempDir, TINY_LLAMA, writeUniformRecords } from '../test-utils/cli-harness.js';
+import { killSpawned, spawnDft } from '../test-utils/spawn-dft.js';
 import { resolveConfig } from './config.js';
 import { gpuOf, parallelMode } from './parallel-train.js';
 
@@ -42,41 +42,7 @@ async function train(out: string, ...args: string[]) {
   return { ...r, log: readJsonLines<LogRow>(join(out, 'log.jsonl')) };
 }
 
-/** `dft ...args` as a real process (signals, kills), killed after the test if it is still running. */
-const spawned: ChildProcess[] = [];
-function spawnDft(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const seen: (() => void)[] = [];
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-    seen.forEach((f) => f());
-  });
-  return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    /** Resolves with the first match of `re` in stdout; rejects if the process ends first. */
-    waitFor: (re: RegExp) =>
-      new Promise<RegExpExecArray>((resolve, reject) => {
-        const check = () => {
-          const m = re.exec(stdout);
-          if (m) resolve(m);
-        };
-        seen.push(check);
-        check();
-        void exited.then((code) => reject(new Error(`dft exited (${code}) before printing ${re}: ${stderr}`)));
-      }),
-  };
-}
-afterEach(() => {
-  for (const c of spawned.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterEach(killSpawned);
 
 const alive = (pid: number) => {
   try {

@@ -152,7 +152,8 @@ describe('Trainer', () => {
     model.dispose();
   });
 
-  it('no tensor leak across 20 steps (with accumulation and clipping)', () => {
+  it('no tensor leak across 20 steps (with accumulation and clipping), nor after dispose', () => {
+    const start = tf.memory();
     const model = newModel(4);
     const tr = new Trainer(model, ce, OPTS);
     const it = source(2);
@@ -160,8 +161,13 @@ describe('Trainer', () => {
     const before = tf.memory().numTensors;
     for (let s = 0; s < 20; s++) tr.step([it.next().value, it.next().value]);
     expect(tf.memory().numTensors).toBe(before);
+    // Restoring moments (a resume) keeps their count; disposing returns to where the test began.
+    const state = tr.optimizer.stateTensors();
+    tr.optimizer.loadState(tr.optimizer.step, (name) => state.find((t) => t.name === name)?.data, model.params);
+    expect(tf.memory().numTensors).toBe(before);
     tr.dispose();
     model.dispose();
+    expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([start.numTensors, start.numBytes]);
   });
 
   it('a NaN loss stops with a clear error and leaves the weights untouched', () => {
