@@ -37,7 +37,7 @@ beforeAll(async () => {
   const checkpoint = du(join(f.tmp.dir, 'uninterrupted', 'step-000004'));
   skipped = tryMount(disk, Math.floor(checkpoint * 1.5));
   if (skipped) console.warn(`fault: disk full skipped: ${skipped} (run as root with mount permitted to include it)`);
-});
+}, 600_000);
 afterAll(() => {
   if (!skipped) execFileSync('umount', [disk]);
   f?.tmp.remove();
@@ -58,5 +58,5 @@ describe('fault: disk full', () => {
     // Resumed elsewhere (the small disk is still full), it ends with the uninterrupted losses.
     const elsewhere = join(f.tmp.dir, 'resumed');
     expect(await expectResumesExactly(f, out, elsewhere)).toBe(1);
-  });
+  }, 600_000);
 });

@@ -16,7 +16,7 @@ const TRIES = 4;
 let f: FaultFixture;
 beforeAll(async () => {
   f = await faultFixture('kill9');
-});
+}, 600_000);
 afterAll(() => f?.tmp.remove());
 afterEach(killSpawned);
 

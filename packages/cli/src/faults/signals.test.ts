@@ -14,7 +14,7 @@ import { expectResumesExactly, faultFixture, trainArgs, type FaultFixture } from
 let f: FaultFixture;
 beforeAll(async () => {
   f = await faultFixture('signals');
-});
+}, 600_000);
 afterAll(() => f?.tmp.remove());
 afterEach(killSpawned);
 
@@ -38,5 +38,5 @@ describe.skipIf(!existsSync(BIN))('fault: SIGINT / SIGTERM', () => {
     expect(readJson<{ step: number }>(join(out, dir, 'trainer_state.json')).step).toBe(steps);
     expect(run.stdout()).toContain(`stopped by signal after step ${steps}; saved`);
     if (steps < 4) await expectResumesExactly(f, out);
-  });
+  }, 600_000);
 });
