@@ -48,8 +48,10 @@ beforeAll(async () => {
   expect((await dft('prepare', '--input', raw, '--tokenizer', TINY_LLAMA, '--out', data, '--max-length', '128')).code).toBe(0);
   uninterrupted = await train(join(tmp.dir, 'uninterrupted'), '--micro-batch', '1');
   expect(uninterrupted.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
-  // The short step (1 example) closes each epoch: 4 + 4 + 1 examples, twice.
-  expect(uninterrupted.map((r) => r.epoch)).toEqual([0, 0, 0, 1, 1, 1]);
+  // The short step (1 example) closes each epoch: 4 + 4 + 1 examples, twice. The log's epoch is HF's fractional one
+  // (epochs done after the step): three steps per epoch, whole at each epoch's short last step.
+  expect(uninterrupted.map((r) => Math.round(r.epoch * 3))).toEqual([1, 2, 3, 4, 5, 6]);
+  expect([uninterrupted[2]!.epoch, uninterrupted[5]!.epoch]).toEqual([1, 2]);
   expect(uninterrupted[2]!.tokens * 4).toBe(uninterrupted[0]!.tokens);
 });
 afterAll(() => tmp?.remove());
