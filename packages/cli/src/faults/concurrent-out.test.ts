@@ -55,9 +55,9 @@ describe('fault: concurrent --out', () => {
     const log = readJsonLines<LogRow>(join(out, 'log.jsonl'));
     expect(log.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(stepDirs(out)).toEqual(['step-000006']);
-    const state = readJson<{ seed: number; log: LogRow[] }>(join(out, 'step-000006', 'trainer_state.json'));
+    const state = readJson<{ seed: number; log_history: LogRow[] }>(join(out, 'step-000006', 'trainer_state.json'));
     expect(state.seed).toBe(winnerSeed);
-    expect(state.log.map((r) => r.loss)).toEqual(log.map((r) => r.loss));
+    expect(state.log_history.map((r) => r.loss)).toEqual(log.map((r) => r.loss));
     expect(leftovers(out)).toEqual([]); // the lock went with the run
   });
 
