@@ -1,5 +1,15 @@
 import { createRequire } from 'node:module';
-import type { Tokenizer as RustTokenizer } from 'tokenizers';
+
+/**
+ * The part of the napi `Tokenizer` (package "tokenizers") this package calls. Declared here rather than imported
+ * so that the published types do not need "tokenizers", an optional dependency (64 MB of prebuilt binaries).
+ */
+export interface RustTokenizer {
+  getVocabSize(withAddedTokens?: boolean | null): number;
+  encodeBatch(texts: string[], options?: { addSpecialTokens?: boolean } | null): Promise<{ getIds(): number[] }[]>;
+  tokenToId(token: string): number | null;
+  idToToken(id: number): string | null;
+}
 
 /** `rust`: Hugging Face's tokenizers library through napi (prebuilt binaries); `js`: @huggingface/tokenizers. */
 export type TokenizerEngine = 'rust' | 'js';
@@ -8,7 +18,7 @@ export type EngineChoice = TokenizerEngine | 'auto';
 /** Environment variable that picks the engine when the caller does not (`rust`, `js` or `auto`). */
 export const ENGINE_ENV = 'DFT_TOKENIZER_ENGINE';
 
-type RustModule = { Tokenizer: typeof RustTokenizer };
+type RustModule = { Tokenizer: { fromString(json: string): RustTokenizer } };
 let rustModule: RustModule | Error | undefined;
 
 /** The napi module, or why it cannot be loaded here (no binary for this platform, not installed). */

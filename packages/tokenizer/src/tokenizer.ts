@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import type { Tokenizer as RustTokenizer } from 'tokenizers';
-import type { EngineChoice, TokenizerEngine } from './engines.js';
+import type { EngineChoice, RustTokenizer, TokenizerEngine } from './engines.js';
 import { engineChoice, rustTokenizer } from './engines.js';
 import { isTokenWall } from './token-walls.js';
 
