@@ -154,6 +154,12 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
     }
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(chartPoints(html, 'xcopa:zh/acc')).toEqual(log.map((r) => [r.step, r['eval/xcopa:zh/acc']]));
+    // Each evaluation during training wrote its own harness results file, holding the logged accuracy.
+    const harness = readdirSync(out).filter((f) => /^results_.+\.json$/.test(f)).sort();
+    expect(harness).toHaveLength(log.length);
+    expect(harness.map((f) => readJson<{ results: { xcopa_zh: { 'acc,none': number } } }>(join(out, f)).results.xcopa_zh['acc,none'] * 100)).toEqual(
+      log.map((r) => r['eval/xcopa:zh/acc']),
+    );
   });
 
   it('dft-logits (lcLayer 1, etLayer 2): every DFT term present and non-zero; resumes from latest for 2 more steps', async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, EVAL_DATA, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
+import { BIN, EVAL_DATA, SLICE, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
 
 /**
  * Unusable output folders, provoked for real: a file in the way, a read-only file system (a read-only bind mount),
@@ -90,6 +90,16 @@ describe('OS errors of the output folder, in plain words', () => {
     // The first file written is the harness results file; whichever write fails, the files of the run go again.
     expect(r.err).toMatch(new RegExp(`^dft eval: error: cannot write ${small}/(eval-p|results_[0-9T.-]+)\\.json \\(ENOSPC: .*\\): no space left on the device\\n$`));
     expect(r.out).toBe('filler\n'); // the child's `ls -A` of the folder: only the filler
+  });
+
+  it.skipIf(!canMount)('a full disk during dft prepare: the Arrow file is named with its cause; no split, temporary file or lock left', () => {
+    const small = join(tmp.dir, 'small-prepare');
+    mkdirSync(small);
+    // 64 kB: room for the lock and the start of train.arrow, whose streamed write then finds the disk full.
+    const r = dftIn(`mount -t tmpfs -o size=64k tmpfs ${small}`, ['prepare', '--input', SLICE, '--tokenizer', TINY_LLAMA, '--out', join(small, 'data'), '--max-length', '128'], [], `ls -A ${small}/data`);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^dft prepare: error: ${small}/data/train\\.arrow: write failed \\(ENOSPC: .*\\): no space left on the device\\n$`));
+    expect(r.out).toBe(''); // the child's `ls -A` of the output folder: empty
   });
 
   it.skipIf(!canSetpriv && isRoot)('a folder without write permission (EACCES): named with its cause', () => {

@@ -181,7 +181,9 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     progress.message(
       `dft train: ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${accumulation} × ${c.microBatch}), out ${out}`,
     );
-    if ((!rank || rank.comm.rank === 0) && reportsToTensorboard(c.reportTo)) tensorboard = new TensorBoardLog(out, (resumed?.log as LogEntry[] | undefined) ?? []);
+    // Rank 0 of a data-parallel job writes for the group; the other replicas only train.
+    const writer = !rank || rank.comm.rank === 0;
+    if (writer && reportsToTensorboard(c.reportTo)) tensorboard = new TensorBoardLog(out, (resumed?.log as LogEntry[] | undefined) ?? []);
     if (validation) progress.message(`validation: ${validation.rows} rows of ${validation.file}, ${c.evalSteps ? `every ${c.evalSteps} steps and ` : ''}at the end`);
     let result;
     try {
@@ -209,8 +211,11 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         evalEvery: c.evalEvery,
         evaluate: c.evalTasks.length
           ? async (step) => {
-              const { rows } = await evaluate({ model, tokenizer, tasks: c.evalTasks, limit: c.evalLimit, modelName: `step-${step}`, ...evalOpts });
-              return evalRow(rows);
+              const name = `${c.method}-step-${step}`;
+              const evaluated = await evaluate({ model, tokenizer, tasks: c.evalTasks, limit: c.evalLimit, modelName: name, ...evalOpts });
+              // Each evaluation leaves its result files as `dft eval` would (harness results_<time>.json included).
+              if (writer) writeResults(out, evaluated.rows, name, { startedAt: evaluated.startedAt, modelPath: c.model });
+              return evalRow(evaluated.rows);
             }
           : undefined,
       });
@@ -225,8 +230,6 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     bar.end();
     let resultRows: ResultRow[] = [];
     let results: TrainJobResult['results'] = null;
-    // Rank 0 of a data-parallel job writes for the group; the other replicas stop here.
-    const writer = !rank || rank.comm.rank === 0;
     if (writer && c.finalEvalTasks.length && result.stoppedBy !== 'signal') {
       progress.message(`evaluating ${c.finalEvalTasks.join(', ')}${c.finalEvalLimit ? ` (limit ${c.finalEvalLimit})` : ''}`);
       const name = `${c.method}-step-${result.steps}`;
