@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerBatchMatMulGrad } from '../batch-mat-mul-grad.js';
 import { findTfjsNode, loadTfjsNode } from './location.js';
 
 export const TENSORFLOW_HINT =
@@ -19,6 +20,9 @@ export async function startTensorflow(wanted: boolean): Promise<string | null> {
   const install = findTfjsNode();
   if (!install || (!wanted && !install.gpu)) return null;
   loadTfjsNode(install);
+  // tfjs-node loads the @tensorflow/tfjs union, which registers all of tfjs-core's gradients again: put back ours
+  // (broadcast batch axes reduced), or a product of a batched tensor with a shared matrix gets a wrong-shaped grad.
+  registerBatchMatMulGrad();
   if (!(await tf.setBackend('tensorflow'))) return null;
   const backend = tf.backend() as unknown as TensorflowBackend;
   const device = backend.isUsingGpuDevice ? 'GPU' : 'CPU';
