@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CausalLM } from '@dft/core';
-import type { Tokenizer } from '@dft/tokenizer';
 import { loadTask } from '../tasks/load-task.js';
 import { sampleExamples } from '../tasks/sample.js';
 import type { McExample } from '../prompts/types.js';
-import { FIXTURES, HAS_SHARED, REPO_ROOT, SHARED_EVAL, SKIP_SHARED, TINY_LLAMA } from '../test-utils/paths.js';
-import { loadTiny, TINY_GEMMA2, useWasm } from '../test-utils/models.js';
+import { FIXTURES, HAS_SHARED, REPO_ROOT, SHARED_EVAL, SKIP_SHARED } from '../test-utils/paths.js';
+import { useTinyModels } from '../test-utils/models.js';
 import { loglikelihoods } from './loglikelihood.js';
 import { tokenizeMc, type McRequest } from './tokenize-mc.js';
 import { truncateRequests } from './truncate.js';
@@ -34,26 +33,13 @@ const SHARED: [string, string, number][] = [
 ];
 
 describe('log-likelihoods do not depend on the batch size (padding never leaks)', () => {
-  let llama: CausalLM;
-  let gemma: CausalLM;
-  let tok: Tokenizer;
-  beforeAll(async () => {
-    await useWasm();
-    const p = loadTiny(TINY_LLAMA);
-    llama = p.model;
-    tok = p.tokenizer!;
-    gemma = loadTiny(TINY_GEMMA2).model;
-  });
-  afterAll(() => {
-    llama.dispose();
-    gemma.dispose();
-  });
+  const tiny = useTinyModels();
 
   /** Requests fitted to the model; for tiny-gemma2 (1024 ids, no tokenizer of its own) the ids are folded into its vocabulary. */
   function requests(model: CausalLM, examples: McExample[]): McRequest[] {
     const vocab = model.config.vocabSize;
     const fold = (ids: number[]) => ids.map((t) => t % vocab);
-    const reqs = examples.map((ex) => tokenizeMc(tok, ex)).map((r) => ({ context: fold(r.context), continuations: r.continuations.map(fold) }));
+    const reqs = examples.map((ex) => tokenizeMc(tiny.tok, ex)).map((r) => ({ context: fold(r.context), continuations: r.continuations.map(fold) }));
     return truncateRequests(reqs, model.config.maxPositionEmbeddings, examples.map((ex) => ex.id)).requests;
   }
 
@@ -76,15 +62,15 @@ describe('log-likelihoods do not depend on the batch size (padding never leaks)'
     if (loaded.kind !== 'mc') throw new Error(`${task} is not multiple choice`);
     const examples = sampleExamples(loaded.examples, { limit });
     expect(examples.length).toBeGreaterThanOrEqual(2);
-    expect(maxGap(llama, requests(llama, examples))).toBeLessThan(TOL);
-    expect(maxGap(gemma, requests(gemma, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.llama, requests(tiny.llama, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.gemma, requests(tiny.gemma, examples))).toBeLessThan(TOL);
   });
 
   it.skipIf(!HAS_SHARED).each(SHARED)(`%s:%s on the shared evaluation data${SKIP_SHARED}`, async (task, lang, limit) => {
     const loaded = await loadTask(task, lang, { dataDir: SHARED_EVAL });
     if (loaded.kind !== 'mc') throw new Error(`${task} is not multiple choice`);
     const examples = sampleExamples(loaded.examples, { limit, seed: 5 });
-    expect(maxGap(llama, requests(llama, examples))).toBeLessThan(TOL);
-    expect(maxGap(gemma, requests(gemma, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.llama, requests(tiny.llama, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.gemma, requests(tiny.gemma, examples))).toBeLessThan(TOL);
   });
 });

@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CausalLM } from '@dft/core';
-import type { Tokenizer } from '@dft/tokenizer';
-import { TINY_LLAMA } from '../test-utils/paths.js';
-import { loadTiny, plainLoglikelihood, TINY_GEMMA2, useWasm } from '../test-utils/models.js';
+import { describe, expect, it } from 'vitest';
+import { plainLoglikelihood, useTinyModels } from '../test-utils/models.js';
 import { loglikelihoods } from './loglikelihood.js';
 import { tokenizeMc, type McRequest } from './tokenize-mc.js';
 import { truncateRequests } from './truncate.js';
@@ -15,20 +12,7 @@ import { xnliExample } from '../prompts/xnli.js';
 const TOL = 1e-4;
 
 describe('multiple-choice log-likelihood', () => {
-  let llama: CausalLM;
-  let tok: Tokenizer;
-  let gemma: CausalLM;
-  beforeAll(async () => {
-    await useWasm();
-    const p = loadTiny(TINY_LLAMA);
-    llama = p.model;
-    tok = p.tokenizer!;
-    gemma = loadTiny(TINY_GEMMA2).model;
-  });
-  afterAll(() => {
-    llama.dispose();
-    gemma.dispose();
-  });
+  const tiny = useTinyModels();
 
   const examples = () => [
     xcopaExample({ id: 'c', premise: '该物品用气泡包装纸包着。', choice1: '它很易碎。', choice2: '它很小。', question: 'cause', label: 0 }, 'zh'),
@@ -44,25 +28,25 @@ describe('multiple-choice log-likelihood', () => {
 
   it('tokenises like the harness: empty context = BOS, trailing context spaces move to the continuation', () => {
     const [copa, nli] = examples();
-    const r = tokenizeMc(tok, copa);
-    expect(r.context).toEqual(tok.encode('该物品用气泡包装纸包着 因为'));
-    expect([...r.context, ...r.continuations[0]]).toEqual(tok.encode('该物品用气泡包装纸包着 因为 它很易碎。'));
-    const n = tokenizeMc(tok, nli);
+    const r = tokenizeMc(tiny.tok, copa);
+    expect(r.context).toEqual(tiny.tok.encode('该物品用气泡包装纸包着 因为'));
+    expect([...r.context, ...r.continuations[0]]).toEqual(tiny.tok.encode('该物品用气泡包装纸包着 因为 它很易碎。'));
+    const n = tokenizeMc(tiny.tok, nli);
     expect(n.context).toEqual([1]);
-    expect(n.continuations[2]).toEqual(tok.encode('Trời mưa cả ngày., đúng? Không, Trời nắng.', { addSpecialTokens: false }));
-    const spaced = tokenizeMc(tok, { id: 's', context: 'Answer: ', choices: ['yes'], delimiter: '', gold: 0 });
-    expect(spaced.context).toEqual(tok.encode('Answer:'));
-    expect([...spaced.context, ...spaced.continuations[0]]).toEqual(tok.encode('Answer: yes'));
+    expect(n.continuations[2]).toEqual(tiny.tok.encode('Trời mưa cả ngày., đúng? Không, Trời nắng.', { addSpecialTokens: false }));
+    const spaced = tokenizeMc(tiny.tok, { id: 's', context: 'Answer: ', choices: ['yes'], delimiter: '', gold: 0 });
+    expect(spaced.context).toEqual(tiny.tok.encode('Answer:'));
+    expect([...spaced.context, ...spaced.continuations[0]]).toEqual(tiny.tok.encode('Answer: yes'));
   });
 
   it.each(['shared', 'rows'] as const)('%s strategy equals Σ per-token log-probs of a plain forward pass (tiny-llama, batched)', (strategy) => {
-    const reqs = examples().map((ex) => tokenizeMc(tok, ex));
+    const reqs = examples().map((ex) => tokenizeMc(tiny.tok, ex));
     const before = tf.memory().numTensors;
-    const lls = loglikelihoods(llama, reqs, { batchSize: 3, strategy });
+    const lls = loglikelihoods(tiny.llama, reqs, { batchSize: 3, strategy });
     expect(tf.memory().numTensors).toBe(before);
     reqs.forEach((r, i) =>
       r.continuations.forEach((c, k) => {
-        const ref = plainLoglikelihood(llama, r.context, c);
+        const ref = plainLoglikelihood(tiny.llama, r.context, c);
         expect(Math.abs(lls[i][k] - ref)).toBeLessThan(TOL);
       }),
     );
@@ -77,9 +61,9 @@ describe('multiple-choice log-likelihood', () => {
       { context: [2, 40, 77, 500, 12, 9, 800, 31, 44, 45], continuations: [[100, 101, 102, 103], [7, 8, 9, 10, 11, 12]] },
     ];
     const check = (lls: number[][], rs: McRequest[]) =>
-      rs.forEach((r, i) => r.continuations.forEach((c, k) => expect(Math.abs(lls[i][k] - plainLoglikelihood(gemma, r.context, c))).toBeLessThan(TOL)));
-    check(loglikelihoods(gemma, reqs.slice(0, 2), { batchSize: 2 }), reqs.slice(0, 2));
-    check(loglikelihoods(gemma, reqs, { batchSize: 3 }), reqs);
+      rs.forEach((r, i) => r.continuations.forEach((c, k) => expect(Math.abs(lls[i][k] - plainLoglikelihood(tiny.gemma, r.context, c))).toBeLessThan(TOL)));
+    check(loglikelihoods(tiny.gemma, reqs.slice(0, 2), { batchSize: 2 }), reqs.slice(0, 2));
+    check(loglikelihoods(tiny.gemma, reqs, { batchSize: 3 }), reqs);
   });
 
   it('drops context tokens from the left when context + continuation exceed the model length', () => {
@@ -98,8 +82,8 @@ describe('multiple-choice log-likelihood', () => {
   });
 
   it('rejects empty contexts/continuations and a bad batch size', () => {
-    expect(() => loglikelihoods(llama, [{ context: [], continuations: [[5]] }])).toThrow('empty context');
-    expect(() => loglikelihoods(llama, [{ context: [1], continuations: [[]] }])).toThrow('empty continuation');
-    expect(() => loglikelihoods(llama, [{ context: [1], continuations: [[5]] }], { batchSize: 0 })).toThrow('batchSize');
+    expect(() => loglikelihoods(tiny.llama, [{ context: [], continuations: [[5]] }])).toThrow('empty context');
+    expect(() => loglikelihoods(tiny.llama, [{ context: [1], continuations: [[]] }])).toThrow('empty continuation');
+    expect(() => loglikelihoods(tiny.llama, [{ context: [1], continuations: [[5]] }], { batchSize: 0 })).toThrow('batchSize');
   });
 });

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { loadPretrained, selectBackend, type CausalLM, type Pretrained } from '@dft/core';
-import { REPO_ROOT } from './paths.js';
+import type { Tokenizer } from '@dft/tokenizer';
+import { REPO_ROOT, TINY_LLAMA } from './paths.js';
 
 export const TINY_GEMMA2 = join(REPO_ROOT, 'fixtures', 'models', 'tiny-gemma2');
 
@@ -12,6 +14,30 @@ export async function useWasm(): Promise<void> {
 
 export function loadTiny(dir: string): Pretrained {
   return loadPretrained(dir, { log: null });
+}
+
+/** The tiny fixture models a suite scores with: tiny-llama with its tokenizer, and tiny-gemma2. */
+export interface TinyModels {
+  llama: CausalLM;
+  gemma: CausalLM;
+  tok: Tokenizer;
+}
+
+/** Loads the tiny models on wasm before the calling suite's tests and disposes them after (fields set in beforeAll). */
+export function useTinyModels(): TinyModels {
+  const tiny = {} as TinyModels;
+  beforeAll(async () => {
+    await useWasm();
+    const p = loadTiny(TINY_LLAMA);
+    tiny.llama = p.model;
+    tiny.tok = p.tokenizer!;
+    tiny.gemma = loadTiny(TINY_GEMMA2).model;
+  });
+  afterAll(() => {
+    tiny.llama.dispose();
+    tiny.gemma.dispose();
+  });
+  return tiny;
 }
 
 /** Reference: Σ_t log softmax(logits[ctx−1+t])[cont[t]] from one plain forward pass over `ctx ⊕ cont` (full logits). */
