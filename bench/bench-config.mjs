@@ -1,4 +1,4 @@
-/** The DESIGN §4 benchmark model: a 19.5 M-parameter LLaMA, batch 4 × 128. */
+/** The benchmark model of docs/design.md: a 19.5 M-parameter LLaMA, batch 4 × 128. */
 export const BENCH_MODEL = {
   model_type: 'llama',
   vocab_size: 32000,

@@ -1,4 +1,4 @@
-// Core benchmark (issue 9): forward and training-step tokens/s of the DESIGN §4 model on each backend, beside
+// Core benchmark (issue 9): forward and training-step tokens/s of the benchmark model of docs/design.md on each backend, beside
 // PyTorch on the same machine. Usage: node bench/core.mjs [--backends tensorflow,native,wasm,cpu] [--steps N]
 // (default: every backend that can start here; tensorflow once `pnpm setup:tensorflow` has built it).
 import { loadavg } from 'node:os';

@@ -1,4 +1,4 @@
-// The benchmark workload of bench/core.mjs as reusable pieces: the DESIGN §4 model on the current backend, one
+// The benchmark workload of bench/core.mjs as reusable pieces: the benchmark model of docs/design.md on the current backend, one
 // forward pass (logits read back) and one training step (causal-LM cross-entropy over the vocabulary, Adam).
 import * as tf from '@tensorflow/tfjs-core';
 import { CausalLM, initialParameters, parseConfig } from '@dft/core';

@@ -1,4 +1,4 @@
-// Native-backend benchmark (issue 7): training and forward tokens/s of the DESIGN §4 model on `native` and `wasm`
+// Native-backend benchmark (issue 7): training and forward tokens/s of the benchmark model of docs/design.md on `native` and `wasm`
 // (each in its own child process, so each peak RSS is its own), PyTorch on the same machine
 // (bench/torch_reference.py, best of 1 and 2 threads), the ratios, and a per-kernel profile of one training step
 // per backend. Usage: node bench/native.mjs [--backends native,wasm] [--steps N] [--rounds R] [--profile native,wasm|none]

@@ -1,4 +1,4 @@
-// One rank of bench/parallel.mjs: trains the DESIGN §4 benchmark model on random tokens (its own per rank) with
+// One rank of bench/parallel.mjs: trains the benchmark model of docs/design.md on random tokens (its own per rank) with
 // the training path of `dft train` (causalLmLoss + Trainer; DataParallelTrainer when there are several ranks).
 import * as tf from '@tensorflow/tfjs-core';
 import { CausalLM, DataParallelTrainer, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';

@@ -1,4 +1,4 @@
-// Data-parallel benchmark (issue 5): training tokens/s of the DESIGN §4 model (19.5 M params, batch 4 × 128 per
+// Data-parallel benchmark (issue 5): training tokens/s of the benchmark model of docs/design.md (19.5 M params, batch 4 × 128 per
 // worker) with 1 and 2 worker threads on the wasm backend, i.e. `dft train --workers N` on one host.
 // Usage: node bench/parallel.mjs [--workers 1,2] [--steps N] [--warmup N] [--mode threads|processes] [--backend wasm|native|cpu]
 import os from 'node:os';

@@ -1,6 +1,6 @@
 import { roundUp } from './batch-plan.js';
 
-/** The sequence kinds of DESIGN §1 (the keys of @dft/losses' DftBatch). */
+/** The sequence kinds of docs/design.md, "Batch layout" (the keys of @dft/losses' DftBatch). */
 export type SequenceKind = 'tft' | 'lc' | 'et' | 'en' | 'sft';
 export const SEQUENCE_KINDS: readonly SequenceKind[] = ['tft', 'lc', 'et', 'en', 'sft'];
 

@@ -121,7 +121,7 @@ export function padIdFor(tok: Tokenizer): number {
 }
 
 /**
- * Reads the sources, tokenises every example (DESIGN §1 batch layout) and writes one Arrow IPC stream per
+ * Reads the sources, tokenises every example (docs/design.md, "Batch layout") and writes one Arrow IPC stream per
  * split (what Hugging Face `datasets.Dataset.from_file` opens) plus a JSON sidecar. Streaming: at most
  * `rowsPerBatch` prepared rows per split and 2 × jobs chunks of examples in tokenisation are held in memory.
  * Nothing appears in `outDir` unless the whole run succeeds (temp files, renamed at the end).

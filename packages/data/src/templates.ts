@@ -69,7 +69,7 @@ export function renderPrompt(template: PromptTemplate, instruction: string, inpu
   return { text: head + instruction + tail, queryStartChar: head.length, queryEndChar: head.length + instruction.length };
 }
 
-/** The English query as a continuation (DESIGN §1): instruction, then a blank line and the input if any. */
+/** The English query as a continuation (docs/design.md, "Batch layout"): instruction, then a blank line and the input if any. */
 export function queryText(instruction: string, input: string): string {
   return input !== '' ? `${instruction}\n\n${input}` : instruction;
 }

@@ -8,7 +8,7 @@ import { queryText, renderPrompt } from './templates.js';
 export type TruncatableKind = 'tft' | 'lc' | 'et' | 'sft';
 
 /**
- * Token columns of one example (DESIGN §1 "Batch layout"). Prompts carry BOS; responses end in EOS.
+ * Token columns of one example (docs/design.md, "Batch layout"). Prompts carry BOS; responses end in EOS.
  *
  * Joint tokenisation: a sequence is `tok(prompt + text)`, and its first `len(tok(prompt))` tokens are the
  * prompt region (labels -100). Usually that region equals `tok(prompt)`, but tokens can merge across the seam
@@ -62,7 +62,7 @@ export type TokenizeResult = { ok: true; value: TokenizedExample } | { ok: false
 export class ExampleTokenizer {
   private readonly eos: number;
   private readonly pieces: PieceEncoder;
-  /** `tok()` of DESIGN §1 is the tokenizer with BOS (never EOS: prompts and continuations end where the text does). */
+  /** `tok()` of docs/design.md, "Batch layout", is the tokenizer with BOS (never EOS: prompts and continuations end where the text does). */
   private readonly bosPrefix: number[];
 
   constructor(

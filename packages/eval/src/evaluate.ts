@@ -108,7 +108,7 @@ function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
 }
 
 /**
- * Zero-shot evaluation of a model on tasks × languages (DESIGN §5, lm-evaluation-harness conventions).
+ * Zero-shot evaluation of a model on tasks × languages (docs/design.md, "Evaluation protocols"; lm-evaluation-harness conventions).
  * Every task's data is loaded and checked before the model runs, so a missing or malformed file fails fast.
  */
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {

@@ -3,7 +3,7 @@ import type { Pool } from './pooling.js';
 import { assertDims, assertNumeric, assertTensor } from './validate.js';
 
 /*
- * The batch layout of DESIGN §1, as produced by @dft/data: one group of right-padded `[batch, time]` tensors per
+ * The batch layout of docs/design.md, "Batch layout", as produced by @dft/data: one group of right-padded `[batch, time]` tensors per
  * sequence kind, row b of every group describing the same parallel example. Each method reads only the groups and
  * fields it uses.
  */

@@ -21,7 +21,7 @@ interface Reference {
   nll_mean: number[];
 }
 
-/** The fixtures' tolerance (DESIGN §3): |a - ref| <= 2e-4 + 1e-5·|ref|. */
+/** The fixtures' tolerance (docs/design.md, "Numerics and tolerances"): |a - ref| <= 2e-4 + 1e-5·|ref|. */
 function expectNear(actual: number, ref: number): void {
   expect(Math.abs(actual - ref)).toBeLessThanOrEqual(2e-4 + 1e-5 * Math.abs(ref));
 }

@@ -60,7 +60,7 @@ interface Resolved {
 }
 
 /**
- * The DFT training objective `L = L_TFT + λ_LC·L_LC + λ_ET·L_ET` (DESIGN §1) and its baselines.
+ * The DFT training objective `L = L_TFT + λ_LC·L_LC + λ_ET·L_ET` (docs/design.md, "The method") and its baselines.
  * `dftObjective(options)` checks the options once and returns `(model, batch) => {loss, terms}`;
  * `dftObjective(options, model, batch)` evaluates it directly. Passes: one per labelled group; a logit-lens pass
  * stops at its layer; dft-feature takes the target-language states from the TFT pass and runs one English pass

@@ -14,7 +14,7 @@ export interface LayerEntropyResult {
 /**
  * Entropy (nats) of the logit-lens next-token distribution `softmax(lmHead(hidden))` at every position where
  * `mask` `[batch, time]` is non-zero, averaged per example and over the batch. Used to pick the critical layers
- * (DESIGN §1): with English-centric models it drops sharply where language conversion ends.
+ * (docs/design.md, "The method"): with English-centric models it drops sharply where language conversion ends.
  */
 export function layerEntropy(hidden: tf.Tensor3D, lmHead: LogitLensHead, mask: tf.Tensor2D): LayerEntropyResult {
   assertTensor(hidden, 'layerEntropy: hidden');

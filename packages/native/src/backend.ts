@@ -17,7 +17,7 @@ import { softmaxKernel } from './kernels/softmax.js';
 import { transposeKernel } from './kernels/transpose.js';
 
 export const NATIVE_BACKEND = NATIVE;
-/** Above wasm (2) and cpu (1), below tfjs-node (3): the DESIGN §4 order when tfjs picks by itself. */
+/** Above wasm (2) and cpu (1), below tfjs-node (3): the order of docs/design.md, "Backends, ops and kernels", when tfjs picks by itself. */
 export const NATIVE_PRIORITY = 2.5;
 
 export interface NativeStatus {

@@ -23,7 +23,10 @@ export interface SelectBackendOptions {
 const require = createRequire(import.meta.url);
 let fixesRegistered = false;
 
-/** The DESIGN §4 fixes: linear UnsortedSegmentSum on cpu/wasm and a transpose-free BatchMatMul gradient. */
+/**
+ * The two tfjs defaults replaced on every backend (docs/design.md, "Backends, ops and kernels"): linear
+ * UnsortedSegmentSum on cpu/wasm and a transpose-free BatchMatMul gradient.
+ */
 function registerFixes(): void {
   if (fixesRegistered) return;
   fixesRegistered = true;

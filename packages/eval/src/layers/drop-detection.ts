@@ -1,5 +1,5 @@
 /*
- * Entropy-based critical-layer selection (DESIGN §1): while an English-centric model reads target-language input,
+ * Entropy-based critical-layer selection (docs/design.md, "The method"): while an English-centric model reads target-language input,
  * the logit-lens entropy per layer stays high during language conversion, drops sharply when conversion ends
  * (→ lcLayer i) and drops again where the model "thinks in English" (→ etLayer j).
  *

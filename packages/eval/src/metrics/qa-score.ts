@@ -69,7 +69,7 @@ export interface ScoreQaInput {
 }
 
 /**
- * Scores one generated answer the way the task's official script does (DESIGN §5):
+ * Scores one generated answer the way the task's official script does (docs/design.md, "Evaluation protocols"):
  * XQuAD → SQuAD v1.1 `f1`/`em` plus MLQA-normalised `f1_lang`/`em_lang`; MLQA → MLQA's per-language rules;
  * MKQA → MKQA's rules. Values are in points (0–100).
  */

@@ -8,7 +8,7 @@ import { mkqaExample, mlqaExample, xquadExample } from './qa.js';
 
 const NLI = { id: '3', premise: 'P', hypothesis: 'H', label: 2 as const };
 
-describe('prompts exactly as DESIGN §5', () => {
+describe('prompts exactly as docs/design.md, "Evaluation protocols"', () => {
   it('XNLI: empty context, whole sentences in entailment / neutral / contradiction order, per language', () => {
     expect(xnliExample(NLI, 'en')).toEqual({
       id: '3', context: '', delimiter: '', gold: 2,

@@ -7,7 +7,7 @@ import { REPO_ROOT, TINY_LLAMA } from './paths.js';
 
 export const TINY_GEMMA2 = join(REPO_ROOT, 'fixtures', 'models', 'tiny-gemma2');
 
-/** wasm is ~30× faster than cpu for these shapes (DESIGN §4). */
+/** wasm is ~30× faster than cpu for these shapes. */
 export async function useWasm(): Promise<void> {
   await selectBackend({ prefer: 'wasm', log: null });
 }

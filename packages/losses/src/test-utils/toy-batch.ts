@@ -21,7 +21,7 @@ function group(rows: number[][], labelFrom: number[] | null) {
 }
 
 /**
- * A 2-example parallel batch over a vocabulary of 11 in the DESIGN §1 layout (token ids are arbitrary; position 0
+ * A 2-example parallel batch over a vocabulary of 11 in the layout of docs/design.md, "Batch layout" (token ids are arbitrary; position 0
  * plays BOS). Row lengths differ so right padding is exercised in every group.
  */
 export function toyBatch(): DftBatch {
