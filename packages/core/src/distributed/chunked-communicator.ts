@@ -1,4 +1,4 @@
-import type { Communicator } from './communicator.js';
+import { shardRange, type Communicator } from './communicator.js';
 
 /** The collective a chunk belongs to (also sent over the wire and compared between ranks). */
 export const Op = { Barrier: 1, Reduce: 2, Broadcast: 3 } as const;
@@ -38,6 +38,22 @@ export function scatter(src: Float32Array, arrays: Float32Array[], from: number,
     done += take;
     skip = 0;
   }
+}
+
+/** Views of the elements [lo, hi) of the concatenation of `arrays` (no copy). */
+export function views(arrays: Float32Array[], lo: number, hi: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  let at = 0;
+  for (const a of arrays) {
+    const [from, to] = [Math.max(lo, at), Math.min(hi, at + a.length)];
+    if (from < to) out.push(a.subarray(from - at, to - at));
+    at += a.length;
+  }
+  return out;
+}
+
+function checkWeight(op: string, weight: number): void {
+  if (!Number.isFinite(weight) || weight < 0) throw new Error(`${op}: weight must be a finite number ≥ 0, got ${weight}`);
 }
 
 /**
@@ -92,8 +108,23 @@ export abstract class ChunkedCommunicator implements Communicator {
   protected afterChunk(_op: Op): void {}
 
   allReduceMean(arrays: Float32Array[], weight = 1): void {
-    if (!Number.isFinite(weight) || weight < 0) throw new Error(`allReduceMean: weight must be a finite number ≥ 0, got ${weight}`);
+    checkWeight('allReduceMean', weight);
     this.chunked(arrays, Op.Reduce, weight, -1);
+  }
+
+  reduceScatter(arrays: Float32Array[], weight = 1): void {
+    checkWeight('reduceScatter', weight);
+    const total = arrays.reduce((s, a) => s + a.length, 0);
+    this.chunked(arrays, Op.Reduce, weight, -1, shardRange(total, this.worldSize, this.rank));
+  }
+
+  /** One broadcast per rank, rooted at the rank, of its shard (so any chunked transport can do it). */
+  allgather(arrays: Float32Array[]): void {
+    const total = arrays.reduce((s, a) => s + a.length, 0);
+    for (let r = 0; r < this.worldSize; r++) {
+      const { lo, hi } = shardRange(total, this.worldSize, r);
+      this.broadcast(views(arrays, lo, hi), r);
+    }
   }
 
   broadcast(arrays: Float32Array[], root = 0): void {
@@ -108,7 +139,8 @@ export abstract class ChunkedCommunicator implements Communicator {
 
   abstract close(): void;
 
-  private chunked(arrays: Float32Array[], op: Op, weight: number, root: number): void {
+  /** Runs `op` over the arrays chunk by chunk; only the result elements within `keep` are copied back. */
+  private chunked(arrays: Float32Array[], op: Op, weight: number, root: number, keep = { lo: 0, hi: Infinity }): void {
     const total = arrays.reduce((s, a) => s + a.length, 0);
     const stage = this.stage();
     // An empty call still takes one (empty) round, so that a rank with nothing to send stays in step with the others.
@@ -117,7 +149,8 @@ export abstract class ChunkedCommunicator implements Communicator {
       const contributes = op === Op.Reduce || this.rank === root;
       if (contributes) gather(arrays, from, n, stage);
       const result = this.exchange(op, n, weight, root);
-      if (!(op === Op.Broadcast && this.rank === root)) scatter(result, arrays, from, n);
+      const [lo, hi] = [Math.max(from, keep.lo), Math.min(from + n, keep.hi)];
+      if (!(op === Op.Broadcast && this.rank === root) && lo < hi) scatter(result.subarray(lo - from), arrays, lo, hi - lo);
       this.afterChunk(op);
       if (total === 0) break;
     }

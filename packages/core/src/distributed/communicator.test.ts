@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { gather, scatter, weightedMean } from './chunked-communicator.js';
-import { GroupAbortedError, GroupClosedError } from './communicator.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gather, scatter, views, weightedMean } from './chunked-communicator.js';
+import { GroupAbortedError, GroupClosedError, shardRange } from './communicator.js';
+import { launchWorkers, type ParallelMode } from './launch.js';
 import { abortThreadGroup, closeThreadGroup, createThreadGroupBuffers, ThreadCommunicator } from './thread-group.js';
 import { Frame, FrameReader, parseReply, parseRequest, replyFrame, requestFrame } from './wire.js';
 
@@ -23,6 +26,16 @@ describe('collective building blocks', () => {
       scatter(stage, out, from, n);
     }
     expect(out.map((a) => Array.from(a))).toEqual(arrays.map((a) => Array.from(a)));
+  });
+
+  it('shardRange: contiguous blocks of ⌈total / N⌉ covering [0, total); views slice across array boundaries', () => {
+    expect([0, 1, 2].map((r) => shardRange(11, 3, r))).toEqual([{ lo: 0, hi: 4 }, { lo: 4, hi: 8 }, { lo: 8, hi: 11 }]);
+    expect([0, 1, 2].map((r) => shardRange(2, 3, r))).toEqual([{ lo: 0, hi: 1 }, { lo: 1, hi: 2 }, { lo: 2, hi: 2 }]);
+    const arrays = [f32(1, 2, 3), f32(), f32(4), f32(5, 6)];
+    const v = views(arrays, 2, 5);
+    expect(v.map((a) => Array.from(a))).toEqual([[3], [4], [5]]);
+    v[2]![0] = -5;
+    expect(arrays[3]![0]).toBe(-5);
   });
 
   it('weightedMean: Σ w_r x_r / Σ w_r for 1, 2 and 3 ranks; weights that sum to 0 are an error', () => {
@@ -63,6 +76,8 @@ describe('ThreadCommunicator (one rank, in this thread)', () => {
     comm.broadcast(a, 0);
     comm.barrier();
     comm.allReduceMean([]);
+    comm.reduceScatter(a, 3);
+    comm.allgather(a);
     expect(a.map((x) => Array.from(x))).toEqual([[1, 2, 3], [4, 5]]);
     expect(() => comm.allReduceMean(a, -1)).toThrow('allReduceMean: weight must be a finite number ≥ 0, got -1');
     expect(() => comm.broadcast(a, 1)).toThrow('broadcast: root must be a rank in [0, 1), got 1');
@@ -80,5 +95,29 @@ describe('ThreadCommunicator (one rank, in this thread)', () => {
     // The first reason wins: a closed group is not aborted afterwards.
     abortThreadGroup(closed, 'late failure');
     expect(() => new ThreadCommunicator(closed, 1).allReduceMean([f32(1)])).toThrow(GroupClosedError);
+  });
+});
+
+const BUILT = existsSync(fileURLToPath(new URL('../../dist/distributed/bootstrap.js', import.meta.url)));
+
+describe.skipIf(!BUILT)('reduceScatter and allgather over 3 ranks (uneven shards, chunks of 4 floats)', () => {
+  // Elements 0-3 belong to rank 0, 4-7 to rank 1, 8-10 to rank 2; the arrays hold 5, 0 and 6 of them.
+  const split = (flat: number[]) => [flat.slice(0, 5), [], flat.slice(5)];
+  it.each<ParallelMode>(['threads', 'processes'])('%s: each rank gets the weighted mean of its shard; allgather gives every rank all shards', async (mode) => {
+    const results: { rank: number; reduced: number[][]; gathered: number[][] }[] = [];
+    const entry = fileURLToPath(new URL('./test-fixtures/collectives-rank.mjs', import.meta.url));
+    const group = await launchWorkers({ mode, workers: 3, entry, capacity: 4, onMessage: (_, m) => results.push(m as (typeof results)[number]) });
+    await group.done;
+    results.sort((a, b) => a.rank - b.rank);
+    expect(results.map((r) => r.rank)).toEqual([0, 1, 2]);
+    const index = Array.from({ length: 11 }, (_, i) => i);
+    // Weights 1, 2, 3 on values (r + 1)(i + 1): mean = (1·1 + 2·2 + 3·3) / 6 · (i + 1).
+    const mean = index.map((i) => Math.fround((14 / 6) * (i + 1)));
+    results.forEach(({ rank, reduced }) => {
+      const own = index.map((i) => (Math.floor(i / 4) === rank ? mean[i]! : (rank + 1) * (i + 1)));
+      split(own).forEach((a, k) => a.forEach((x, j) => expect(reduced[k]![j]).toBeCloseTo(x, 5)));
+    });
+    const everywhere = split(index.map((i) => 100 * Math.floor(i / 4) + i));
+    for (const { gathered } of results) expect(gathered).toEqual(everywhere);
   });
 });

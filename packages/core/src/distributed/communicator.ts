@@ -16,10 +16,28 @@ export interface Communicator {
   allReduceMean(arrays: Float32Array[], weight?: number): void;
   /** In place: every rank's arrays become `root`'s. */
   broadcast(arrays: Float32Array[], root?: number): void;
+  /**
+   * In place on this rank's shard (`shardRange` of the arrays' concatenation): its elements become the weighted
+   * mean over ranks, bit-identical to what `allReduceMean` computes for them. The other elements keep this rank's
+   * values. (Gradients of ZeRO-2: each rank only needs the mean of the slice it updates.)
+   */
+  reduceScatter(arrays: Float32Array[], weight?: number): void;
+  /** In place: each rank's shard (`shardRange`) of the arrays' concatenation becomes that rank's values on every rank. */
+  allgather(arrays: Float32Array[]): void;
   /** Returns once every rank has called it. */
   barrier(): void;
   /** Releases this rank's end of the group (no collective may follow). */
   close(): void;
+}
+
+/**
+ * The elements [lo, hi) of a flat array of `total` elements that `rank` owns in `reduceScatter` and `allgather`:
+ * contiguous blocks of ⌈total / worldSize⌉ in rank order (the last ranks' blocks may be shorter or empty).
+ */
+export function shardRange(total: number, worldSize: number, rank: number): { lo: number; hi: number } {
+  const per = Math.ceil(total / worldSize);
+  const lo = Math.min(total, rank * per);
+  return { lo, hi: Math.min(total, lo + per) };
 }
 
 /** A collective was interrupted because another member of the group failed (the message names it). */
