@@ -12,7 +12,7 @@ import { dft, EVAL_DATA, readJson, readJsonLines, SLICE, stepDirs, tempDir, TINY
  * Steps are few and batches tiny: the fixture's 32k-vocabulary head dominates the cost.
  */
 
-const LOG_KEYS = ['step', 'epoch', 'loss', 'tft', 'lc', 'et', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS'];
+const LOG_KEYS = ['step', 'epoch', 'loss', 'tft', 'lc', 'et', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS', 'peakBytes'];
 const CHECKPOINT_FILES = [
   'config.json',
   'generation_config.json',
@@ -55,6 +55,7 @@ function checkRun(out: string, steps: number, method: string): LogRow[] {
     // L = L_TFT + λ_LC·L_LC + λ_ET·L_ET with both λ = 1.
     expect(row.loss).toBeCloseTo(row.tft + row.lc + row.et, 4);
     expect(row.tokens).toBeGreaterThan(0);
+    expect(row.peakBytes).toBeGreaterThan(0);
     if (method.startsWith('dft-')) {
       expect(row.lc).toBeGreaterThan(0);
       expect(row.et).toBeGreaterThan(0);

@@ -11,10 +11,14 @@ export interface ReportInput {
   checkpoint: string | null;
 }
 
-const KNOWN = new Set(['step', 'epoch', 'loss', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS']);
+const KNOWN = new Set(['step', 'epoch', 'loss', 'lr', 'learning_rate', 'gradNorm', 'grad_norm', 'tokens', 'tokPerS', 'elapsedS', 'peakBytes']);
 
 function series(log: (LogRow | EvalLogRow)[], key: string, name = key): Series {
   return { name, points: log.filter((r) => r[key] !== undefined).map((r) => [r.step, r[key]!]) };
+}
+
+function inMiB(s: Series): Series {
+  return { ...s, points: s.points.map(([x, bytes]) => [x, bytes / 2 ** 20]) };
 }
 
 /** A training curve with its validation counterpart (`eval_<key>`) beside it, when the run has one. */
@@ -35,6 +39,7 @@ export function renderReport(r: ReportInput): string {
     lineChart('Learning rate', [series(train, 'lr')]),
     lineChart('Throughput (tokens/s)', [series(train, 'tokPerS')]),
     lineChart('Gradient norm (before clipping)', [series(train, 'gradNorm')]),
+    lineChart('Peak tensor memory per step (MiB)', [inMiB(series(train, 'peakBytes'))]),
   ];
   if (evalKeys.length) charts.push(lineChart('Evaluation during training', evalKeys.map((k) => series(train, k, k.slice(5)))));
   const last = train[train.length - 1];

@@ -73,8 +73,8 @@ describe('lineChart', () => {
 
 describe('renderReport', () => {
   const log: LogRow[] = [
-    { step: 1, epoch: 0.5, loss: 6, tft: 3, lc: 2, et: 1, lr: 0.001, learning_rate: 0.001, gradNorm: 2, grad_norm: 2, tokens: 100, tokPerS: 50, elapsedS: 2 },
-    { step: 2, epoch: 1, loss: 3, tft: 1.5, lc: 1, et: 0.5, lr: 0.0005, learning_rate: 0.0005, gradNorm: 1, grad_norm: 1, tokens: 120, tokPerS: 60, elapsedS: 4, 'eval/xcopa:zh/acc': 55 },
+    { step: 1, epoch: 0.5, loss: 6, tft: 3, lc: 2, et: 1, lr: 0.001, learning_rate: 0.001, gradNorm: 2, grad_norm: 2, tokens: 100, tokPerS: 50, elapsedS: 2, peakBytes: 3 * 2 ** 20 },
+    { step: 2, epoch: 1, loss: 3, tft: 1.5, lc: 1, et: 0.5, lr: 0.0005, learning_rate: 0.0005, gradNorm: 1, grad_norm: 1, tokens: 120, tokPerS: 60, elapsedS: 4, peakBytes: 3.5 * 2 ** 20, 'eval/xcopa:zh/acc': 55 },
   ];
   const html = renderReport({
     title: 'dft train: dft-logits',
@@ -84,11 +84,13 @@ describe('renderReport', () => {
     checkpoint: '/runs/x/step-000002',
   });
 
-  it('charts every logged value: the loss, each term, lr, tok/s, gradient norm and evaluation scores', () => {
+  it('charts every logged value: the loss, each term, lr, tok/s, gradient norm, peak memory and evaluation scores', () => {
     const pts = circles(html);
     for (const key of ['loss', 'tft', 'lc', 'et', 'lr', 'tokPerS', 'gradNorm']) {
       expect(pts.filter((p) => p.series === key).map((p) => [p.x, p.y])).toEqual(log.map((r) => [r.step, r[key]]));
     }
+    expect(pts.filter((p) => p.series === 'peakBytes').map((p) => [p.x, p.y])).toEqual([[1, 3], [2, 3.5]]);
+    expect(html).toContain('<figcaption>Peak tensor memory per step (MiB)</figcaption>');
     expect(pts.filter((p) => p.series === 'xcopa:zh/acc').map((p) => [p.x, p.y])).toEqual([[2, 55]]);
     expect(html).toContain('<figcaption>Loss term: lc</figcaption>');
     // epoch and tokens are bookkeeping, not charts.

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LogRow } from '@dft/core';
 import { Progress } from './progress.js';
 
-const row: LogRow = { step: 2, epoch: 0, loss: 3.14159, tft: 2, lc: 0.75, et: 0.39159, lr: 0.0005, learning_rate: 0.0005, gradNorm: 1, grad_norm: 1, tokens: 100, tokPerS: 250.4, elapsedS: 10 };
+const row: LogRow = { step: 2, epoch: 0, loss: 3.14159, tft: 2, lc: 0.75, et: 0.39159, lr: 0.0005, learning_rate: 0.0005, gradNorm: 1, grad_norm: 1, tokens: 100, tokPerS: 250.4, elapsedS: 10, peakBytes: 1 };
 
 function capture(): { out: string[]; err: string[] } {
   const out: string[] = [];

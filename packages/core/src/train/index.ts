@@ -20,6 +20,7 @@ export type { TrainerState } from './training-checkpoint.js';
 export { dataRanOut, isEvalRow, runTraining, takeMicroBatches } from './run-training.js';
 export type { EvalLogRow, LogEntry, LogRow, RunTrainingOptions, RunTrainingResult, SourceBatch } from './run-training.js';
 export { evaluationLoss } from './evaluation-loss.js';
+export { withPeakBytes } from './peak-bytes.js';
 export type { EvaluationLoss } from './evaluation-loss.js';
 export type { HfTrainerBookkeeping } from './trainer-state-file.js';
 export * from './tensorboard/index.js';

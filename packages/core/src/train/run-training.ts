@@ -59,6 +59,8 @@ export interface LogRow {
   tokens: number;
   tokPerS: number;
   elapsedS: number;
+  /** Most tensor bytes tfjs held during the step (see `StepStats.peakBytes`). */
+  peakBytes: number;
   [term: string]: number;
 }
 
@@ -248,6 +250,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
         grad_norm: stats.gradNorm,
         tokens,
         tokPerS: tokens / seconds,
+        peakBytes: stats.peakBytes,
         elapsedS: elapsedBefore + (performance.now() - started) / 1000,
       };
       if (o.evaluate && o.evalEvery && step % o.evalEvery === 0) Object.assign(row, await o.evaluate(step));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '../model/model.js';
 import { AdamW } from './adamw.js';
 import { clipByGlobalNorm, globalNorm, trainableNames } from './grad-utils.js';
+import { withPeakBytes } from './peak-bytes.js';
 import { learningRate, type ScheduleAnchor, type ScheduleKind } from './lr-schedule.js';
 
 /** What a loss function returns for one micro-batch: the scalar to minimise and named parts to log. */
@@ -54,6 +55,8 @@ export interface StepStats {
   lr: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
+  /** Most tensor bytes tfjs held during the step (`tf.memory().numBytes` high-water mark: weights and moments included). */
+  peakBytes: number;
 }
 
 /** Thrown when a loss or gradient is NaN/Inf; the parameters are left as they were before the step. */
@@ -95,6 +98,11 @@ export class Trainer<B> {
   }
 
   step(micro: MicroBatch<B>[]): StepStats {
+    const { result, peakBytes } = withPeakBytes(() => this.update(micro));
+    return { ...result, peakBytes };
+  }
+
+  private update(micro: MicroBatch<B>[]): Omit<StepStats, 'peakBytes'> {
     if (micro.length === 0) throw new Error('trainer: a step needs at least one micro-batch');
     const total = micro.reduce((s, m) => s + m.weight, 0);
     const step = this.optimizer.step + 1;
