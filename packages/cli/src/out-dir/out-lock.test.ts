@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN } from '../test-utils/cli-harness.js';
-import { LOCK_FILE, lockOutDir, OutDirLockedError, processAlive, type LockHolder } from './out-lock.js';
+import { holderAlive, LOCK_FILE, lockOutDir, OutDirLockedError, processAlive, processStartTicks, type LockHolder } from './out-lock.js';
 import { deadPid } from './test-pids.js';
 
 let dir: string;
@@ -47,6 +47,25 @@ describe('output-folder lock', () => {
     expect(said).toEqual([`${dir}: taking over the lock left by dft train (pid ${dead.pid} on ${hostname()}, started 2026-01-01T00:00:00.000Z), which is no longer running`]);
     expect(holderIn(dir).pid).toBe(process.pid);
     lock.release();
+  });
+
+  it('recognises a lock whose pid now belongs to another process (pid reuse after a crash or reboot) as stale', () => {
+    const mine = lockOutDir(dir, 'train');
+    const h = holderIn(dir);
+    expect(h.processStart).toBe(processStartTicks(process.pid));
+    expect(h.boot).toMatch(/^[0-9a-f-]{36}$/);
+    expect(holderAlive(h)).toBe(true);
+    mine.release();
+    // The same live pid, but a process that started at another time, or during another boot: not the lock's writer.
+    for (const stale of [{ ...h, processStart: h.processStart! + 1 }, { ...h, boot: '00000000-0000-0000-0000-000000000000' }]) {
+      expect(holderAlive(stale)).toBe(false);
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify(stale));
+      const said: string[] = [];
+      const lock = lockOutDir(dir, 'eval', (l) => said.push(l));
+      expect(said).toEqual([`${dir}: taking over the lock left by dft train (pid ${process.pid} on ${hostname()}, started ${h.startedAt}), which is no longer running`]);
+      expect(holderIn(dir).command).toBe('eval');
+      lock.release();
+    }
   });
 
   it('refuses a lock from another host (its liveness cannot be checked) and an unreadable lock, naming them', () => {

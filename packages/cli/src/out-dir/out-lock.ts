@@ -17,6 +17,13 @@ export interface LockHolder {
   command: string;
   /** Distinguishes two locks of one process (in-process callers such as tests). */
   token: string;
+  /**
+   * Linux: the kernel's boot id and the process's start time in clock ticks since boot (field 22 of
+   * /proc/<pid>/stat). Together with the pid they name one process for good, so a lock whose pid was reused by an
+   * unrelated process after a crash or a reboot is still recognised as stale. Absent where /proc is not available.
+   */
+  boot?: string;
+  processStart?: number;
 }
 
 /** Another live run holds the folder (or one on another host, whose liveness cannot be checked from here). */
@@ -39,6 +46,37 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** This machine's boot id (Linux), or undefined. */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** When process `pid` started, in clock ticks since boot (Linux), or undefined. */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is parenthesised and may contain spaces: fields after it start at the last ')'.
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the run that wrote lock `h` (on this host) still runs: its pid is alive and, where the lock recorded the
+ * boot and the start time, the process with that pid is the same one (not a later process that reused the pid).
+ */
+export function holderAlive(h: LockHolder): boolean {
+  if (!processAlive(h.pid)) return false;
+  if (h.boot === undefined || h.processStart === undefined) return true;
+  return h.boot === bootId() && processStartTicks(h.pid) === h.processStart;
 }
 
 function readHolder(file: string): LockHolder | null {
@@ -131,7 +169,7 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  */
 export function lockOutDir(dir: string, command: string, say: (line: string) => void = () => {}): OutDirLock {
   const lock = join(dir, LOCK_FILE);
-  const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex') };
+  const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString('hex'), boot: bootId(), processStart: processStartTicks(process.pid) };
   for (let attempt = 0; ; attempt++) {
     if (publish(dir, holder)) break;
     const other = readHolder(lock);
@@ -141,7 +179,7 @@ export function lockOutDir(dir: string, command: string, say: (line: string) => 
     if (other.host !== holder.host) {
       throw new OutDirLockedError(dir, other, `${dir} is in use by ${describeHolder(other)}; it runs on another machine, so whether it is alive cannot be checked from here: wait for it, choose another --out, or delete ${lock} if it is dead`);
     }
-    if (processAlive(other.pid)) {
+    if (holderAlive(other)) {
       throw new OutDirLockedError(dir, other, `${dir} is in use by ${describeHolder(other)}: wait for it to finish or choose another --out`);
     }
     if (attempt >= 3) throw new OutDirLockedError(dir, other, `${dir}: could not take over the lock of ${describeHolder(other)} (other runs are taking it over at the same time)`);
