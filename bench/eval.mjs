@@ -37,16 +37,16 @@ const backend = await selectBackend({ prefer: opt('backend', undefined), log: nu
 const { model, tokenizer } = loadPretrained(modelDir, { log: null });
 const maxLength = model.config.maxPositionEmbeddings;
 
-const seconds = (fn) => {
+const seconds = async (fn) => {
   const t = performance.now();
-  const out = fn();
+  const out = await fn();
   return { out, s: (performance.now() - t) / 1000 };
 };
 
 // Multiple choice: XCOPA-zh log-likelihoods (context shared by the two choices).
 const xcopa = await ev.loadTask('xcopa', 'zh', { dataDir });
 const mcExamples = ev.sampleExamples(xcopa.examples, { limit: mcN });
-const { requests } = ev.truncateRequests(mcExamples.map((e) => ev.tokenizeMc(tokenizer, e)), maxLength, mcExamples.map((e) => e.id));
+const { requests } = ev.truncateRequests(await Promise.all(mcExamples.map((e) => ev.tokenizeMc(tokenizer, e))), maxLength, mcExamples.map((e) => e.id));
 const choices = requests.reduce((a, r) => a + r.continuations.length, 0);
 ev.loglikelihoods(model, requests.slice(0, 4), { batchSize: 4 }); // warm-up (kernel compilation, caches)
 const rows = [];
@@ -55,29 +55,29 @@ for (const [label, opts] of [
   ['batched 16, shared context', { batchSize: 16, strategy: 'shared' }],
   ['one at a time', { batchSize: 1 }],
 ]) {
-  const { s } = seconds(() => ev.loglikelihoods(model, requests, opts));
+  const { s } = await seconds(() => ev.loglikelihoods(model, requests, opts));
   rows.push({ task: 'xcopa:zh (MC)', mode: label, items: mcExamples.length, work: `${choices} choices`, seconds: s, rate: choices / s, unit: 'choices/s' });
 }
 
 // Long shared context: TruthfulQA MC2 (six-shot primer + question, ~7 answers each).
 const tqa = await ev.loadTask('truthfulqa_mc2', 'en', { dataDir });
 const tqaExamples = ev.sampleExamples(tqa.examples, { limit: Number(opt('tqa', '8')) });
-const tqaReqs = ev.truncateRequests(tqaExamples.map((e) => ev.tokenizeMc(tokenizer, e)), maxLength, tqaExamples.map((e) => e.id)).requests;
+const tqaReqs = ev.truncateRequests(await Promise.all(tqaExamples.map((e) => ev.tokenizeMc(tokenizer, e))), maxLength, tqaExamples.map((e) => e.id)).requests;
 const tqaChoices = tqaReqs.reduce((a, r) => a + r.continuations.length, 0);
 for (const [label, opts] of [
   ['batched 8, shared context', { batchSize: 8, strategy: 'shared' }],
   ['batched 8, padded rows', { batchSize: 8, strategy: 'rows' }],
 ]) {
-  const { s } = seconds(() => ev.loglikelihoods(model, tqaReqs, opts));
+  const { s } = await seconds(() => ev.loglikelihoods(model, tqaReqs, opts));
   rows.push({ task: 'truthfulqa_mc2 (MC)', mode: label, items: tqaExamples.length, work: `${tqaChoices} choices`, seconds: s, rate: tqaChoices / s, unit: 'choices/s' });
 }
 
 // Generation: XQuAD-zh greedy answers until "\n" (a random model rarely stops early, so rows run full length).
 const xquad = await ev.loadTask('xquad', 'zh', { dataDir });
 const prompts = ev.sampleExamples(xquad.examples, { limit: qaN }).map((e) => e.prompt);
-ev.greedyAnswers(model, tokenizer, prompts.slice(0, 2), { batchSize: 2, maxGenTokens: 2 }); // warm-up
+await ev.greedyAnswers(model, tokenizer, prompts.slice(0, 2), { batchSize: 2, maxGenTokens: 2 }); // warm-up
 for (const [label, batchSize] of [['batched 8', 8], ['one at a time', 1]]) {
-  const { out, s } = seconds(() => ev.greedyAnswers(model, tokenizer, prompts, { batchSize, maxGenTokens: genTokens }));
+  const { out, s } = await seconds(() => ev.greedyAnswers(model, tokenizer, prompts, { batchSize, maxGenTokens: genTokens }));
   rows.push({ task: 'xquad:zh (gen)', mode: label, items: prompts.length, work: `${out.tokens} new tokens`, seconds: s, rate: out.tokens / s, unit: 'tokens/s (incl. prefill)' });
 }
 model.dispose();

@@ -79,7 +79,7 @@ interface RunContext {
   onBatch: (done: number, total: number) => void;
 }
 
-function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
+async function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
   const { tokenizer, batchSize, maxLength, onBatch } = run;
   const sampling = { limit: opts.limit, seed: opts.seed };
   const position = new Map<object, number>(loaded.examples.map((ex, i) => [ex, i]));
@@ -92,7 +92,8 @@ function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
   if (loaded.kind === 'mc') {
     const examples = sampleExamples(loaded.examples, sampling);
     run.onStart(examples.length);
-    const fitted = truncateRequests(examples.map((ex) => tokenizeMc(tokenizer, ex)), maxLength, examples.map((ex) => ex.id));
+    const requests = await Promise.all(examples.map((ex) => tokenizeMc(tokenizer, ex)));
+    const fitted = truncateRequests(requests, maxLength, examples.map((ex) => ex.id));
     const lls = loglikelihoods(opts.model, fitted.requests, { batchSize, onBatch });
     const scored = mcScores(loaded.def.metrics, examples, lls);
     const taskRun: TaskRun = { kind: 'mc', ...base(examples, null), examples, predictions: scored.predictions };
@@ -101,7 +102,7 @@ function runTask(loaded: LoadedTask, opts: EvaluateOptions, run: RunContext) {
   const examples = sampleExamples(loaded.examples, sampling);
   run.onStart(examples.length);
   const maxGenTokens = opts.maxGenTokens ?? 64;
-  const gen = greedyAnswers(opts.model, tokenizer, examples.map((ex) => ex.prompt), { batchSize, maxGenTokens, maxLength, onBatch });
+  const gen = await greedyAnswers(opts.model, tokenizer, examples.map((ex) => ex.prompt), { batchSize, maxGenTokens, maxLength, onBatch });
   const scored = qaScores(loaded.def.qa, loaded.lang, loaded.def.metrics, examples, gen.texts);
   const taskRun: TaskRun = { kind: 'gen', ...base(examples, maxGenTokens), examples, predictions: scored.predictions };
   return { ...scored, truncated: gen.truncated, extra: { maxGenTokens, generatedTokens: gen.tokens }, taskRun };
@@ -126,12 +127,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
   const predictions: Record<string, ExamplePrediction[]> = {};
   const runs: TaskRun[] = [];
   const backend = tf.getBackend();
-  loaded.forEach((task, index) => {
+  for (const [index, task] of loaded.entries()) {
     const name = task.def.name;
     const progress = (phase: EvalProgress['phase'], done: number, n: number) =>
       opts.onProgress?.({ task: name, lang: task.lang, index, total: loaded.length, done, n, phase });
     const t0 = performance.now();
-    const out = runTask(task, opts, {
+    const out = await runTask(task, opts, {
       tokenizer,
       batchSize,
       maxLength,
@@ -154,6 +155,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
     predictions[`${name}:${task.lang}`] = out.predictions;
     runs.push(out.taskRun);
     progress('done', n, n);
-  });
+  }
   return { rows, predictions, runs, startedAt };
 }

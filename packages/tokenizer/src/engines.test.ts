@@ -43,6 +43,20 @@ describe('tokenizer engines: Rust (tokenizers, napi) and JS (@huggingface/tokeni
     expect(fromJs.slice(0, 12)).toEqual(rowTexts.slice(0, 12).map((s) => noSpecial(js, s)));
   });
 
+  it('encodeTexts / encodePairs (what eval and generate await) equal the synchronous encode / encodePair on both engines', async () => {
+    const texts = cases.map((c) => c.text);
+    const pairs = sequences.slice(0, 40).map((s) => [s.slice(0, s.indexOf('### Response:') + 13), s.slice(s.indexOf('### Response:') + 13)] as const);
+    pairs.push(['### Response:', '-1'], ['Answer:', ' yes']);
+    for (const t of [rust, js]) {
+      expect(await t.encodeTexts(texts)).toEqual(cases.map((c) => c.ids_with_bos));
+      expect(await t.encodeTexts(texts, { addSpecialTokens: false })).toEqual(texts.map((s) => noSpecial(js, s)));
+      expect(await t.encodePairs(pairs)).toEqual(pairs.map(([p, c]) => js.encodePair(p, c)));
+    }
+    // The seam case: `:` and `-` merge, so the prefix region is not tok(prefix) but the concatenation still is whole.
+    const [seam] = await rust.encodePairs([['### Response:', '-1']]);
+    expect([...seam!.prefix, ...seam!.continuation]).toEqual(js.encode('### Response:-1'));
+  });
+
   it('an engine that was named but cannot be used, or an unknown one, is an error', () => {
     expect(() => Tokenizer.fromDir(dir, { engine: 'fast' as never })).toThrow(/unknown engine "fast".*rust, js or auto/);
     const prev = process.env.DFT_TOKENIZER_ENGINE;

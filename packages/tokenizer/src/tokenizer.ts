@@ -69,7 +69,7 @@ export class Tokenizer {
   /** sha256 of the tokenizer.json text: identifies the vocabulary in data sidecars. */
   readonly hash: string;
   readonly vocabSize: number;
-  /** The engine behind `encodeBatch`: Rust where it loads, else JS (the synchronous methods always use JS). */
+  /** The engine behind the async methods (`encodeTexts`, `encodePairs`, `encodeBatch`): Rust where it loads, else JS (the synchronous ones always use JS). */
   readonly engine: TokenizerEngine;
   /** Characters no token ever spans (see isTokenWall): texts may be encoded piece by piece between them. */
   readonly walls: readonly string[];
@@ -133,13 +133,10 @@ export class Tokenizer {
     }
   }
 
+  /** Ids of `text` on the JS engine, synchronously (use `encodeTexts` where the caller can await the faster engine). */
   encode(text: string, opts: EncodeOptions = {}): number[] {
     const ids = Array.from(this.hf.encode(text, { add_special_tokens: false }).ids, Number);
-    if (opts.addSpecialTokens === false) return ids;
-    const { bosId, eosId, addBos, addEos } = this.special;
-    if (addBos && bosId !== null) ids.unshift(bosId);
-    if (addEos && eosId !== null) ids.push(eosId);
-    return ids;
+    return opts.addSpecialTokens === false ? ids : this.withSpecialTokens(ids);
   }
 
   /**
@@ -153,6 +150,12 @@ export class Tokenizer {
     return encodings.map((e) => e.getIds());
   }
 
+  /** `encode` of each text, on this tokenizer's engine (Rust where it loads): the same ids, one call for all. */
+  async encodeTexts(texts: readonly string[], opts: EncodeOptions = {}): Promise<number[][]> {
+    const ids = await this.encodeBatch(texts);
+    return opts.addSpecialTokens === false ? ids : ids.map((x) => this.withSpecialTokens(x));
+  }
+
   /**
    * Joint tokenisation (stanford_alpaca, lm-evaluation-harness): the continuation's ids are those of
    * `tok(prefix + continuation)` after the first `len(tok(prefix))` ids, so merges across the seam are
@@ -160,10 +163,25 @@ export class Tokenizer {
    */
   encodePair(prefix: string, continuation: string): { prefix: number[]; continuation: number[] } {
     const prefixIds = this.encode(prefix, { addSpecialTokens: false });
-    const whole = this.encode(prefix + continuation, { addSpecialTokens: false });
+    return this.joinPair(prefixIds, this.encode(prefix + continuation, { addSpecialTokens: false }));
+  }
+
+  /** `encodePair` of each [prefix, continuation], on this tokenizer's engine, in one call. */
+  async encodePairs(pairs: readonly (readonly [string, string])[]): Promise<{ prefix: number[]; continuation: number[] }[]> {
+    const ids = await this.encodeBatch(pairs.flatMap(([prefix, continuation]) => [prefix, prefix + continuation]));
+    return pairs.map((_, i) => this.joinPair(ids[2 * i]!, ids[2 * i + 1]!));
+  }
+
+  private withSpecialTokens(ids: number[]): number[] {
+    const { bosId, eosId, addBos, addEos } = this.special;
+    if (addBos && bosId !== null) ids.unshift(bosId);
+    if (addEos && eosId !== null) ids.push(eosId);
+    return ids;
+  }
+
+  private joinPair(prefixIds: number[], whole: number[]): { prefix: number[]; continuation: number[] } {
     const bos = this.special.addBos && this.special.bosId !== null ? [this.special.bosId] : [];
-    const head = whole.slice(0, prefixIds.length);
-    return { prefix: [...bos, ...head], continuation: whole.slice(prefixIds.length) };
+    return { prefix: [...bos, ...whole.slice(0, prefixIds.length)], continuation: whole.slice(prefixIds.length) };
   }
 
   decode(ids: ArrayLike<number>, opts: { skipSpecialTokens?: boolean } = {}): string {

@@ -77,13 +77,13 @@ export const generateCommand: Command = {
     // `folder`: where --model (a directory or a Hub id) resolved to, whose tokenizer and generation configs apply.
     const { model, tokenizer, dir: folder } = loadModel(dir, { revision: stringOpt(values, 'revision') });
     let result: ReturnType<typeof generate>;
-    let inputs: ReturnType<typeof formatPrompt>[];
+    let inputs: Awaited<ReturnType<typeof formatPrompt>>[];
     let format: ReturnType<typeof promptFormat>;
     let fed: number[][];
     try {
       if (!tokenizer) throw new Error(`${dir} has no tokenizer.json: generate needs one to encode the prompt`);
       format = promptFormat(folder, Boolean(values.raw));
-      inputs = prompts.map((p) => formatPrompt(format, tokenizer, p));
+      inputs = await Promise.all(prompts.map((p) => formatPrompt(format, tokenizer, p)));
       const options = decodingOptions(flags, readGenerationConfig(folder), Math.max(...inputs.map((x) => x.ids.length)));
       const fit = { limit: model.config.maxPositionEmbeddings, maxNewTokens: options.maxNewTokens!, truncate, model: dir };
       fed = fitPrompts(inputs.map((x) => x.ids), fit, (l) => process.stderr.write(`${l}\n`));

@@ -82,9 +82,11 @@ export const scoreCommand: Command = {
     const { model, tokenizer } = loadModel(dir, { revision: stringOpt(values, 'revision') });
     let out: ScoredRow[];
     try {
-      out = rows.map((r) => {
-        if (r.text !== null && !tokenizer) throw new Error(`${input}:${r.line}: a text row needs a tokenizer, ${dir} has none`);
-        const ids = r.ids ?? tokenizer!.encode(r.text!);
+      // Text rows are encoded together on the tokenizer's engine (Rust where it loads), as prepare and eval do.
+      const encoded = tokenizer ? await tokenizer.encodeTexts(rows.map((r) => r.text ?? '')) : null;
+      out = rows.map((r, i) => {
+        if (r.text !== null && !encoded) throw new Error(`${input}:${r.line}: a text row needs a tokenizer, ${dir} has none`);
+        const ids = r.ids ?? encoded![i]!;
         if (ids.length < 2) throw new Error(`${input}:${r.line}: ${ids.length} token(s); scoring needs at least 2 (a token and its successor)`);
         const limit = model.config.maxPositionEmbeddings;
         if (ids.length > limit) throw new Error(`${input}:${r.line}: ${ids.length} tokens, more than the model's ${limit} positions (max_position_embeddings of ${dir}): split or shorten the sequence`);

@@ -100,14 +100,16 @@ export function promptFormat(dir: string, raw: boolean): PromptFormat {
 /**
  * The text and token ids of one user prompt. Alpaca: BOS (when the tokenizer adds one) + the rendered prompt, exactly
  * the prompt ids of training. Chat: the template writes every special token itself, so the ids are encoded without
- * adding any (as `apply_chat_template(tokenize=True)` does). Raw: the tokenizer's usual special tokens.
+ * adding any (as `apply_chat_template(tokenize=True)` does). Raw: the tokenizer's usual special tokens. Encoded on
+ * the tokenizer's engine (Rust where it loads), as `dft prepare` encodes the training prompts.
  */
-export function formatPrompt(format: PromptFormat, tokenizer: Tokenizer, prompt: string): FormattedPrompt {
-  if (format.kind === 'raw') return { text: prompt, ids: tokenizer.encode(prompt) };
+export async function formatPrompt(format: PromptFormat, tokenizer: Tokenizer, prompt: string): Promise<FormattedPrompt> {
+  const encode = async (text: string, addSpecialTokens: boolean) => (await tokenizer.encodeTexts([text], { addSpecialTokens }))[0]!;
+  if (format.kind === 'raw') return { text: prompt, ids: await encode(prompt, true) };
   if (format.kind === 'alpaca') {
     const text = renderPrompt(format.template, prompt, '').text;
     const { bosId, addBos } = tokenizer.special;
-    return { text, ids: [...(addBos && bosId !== null ? [bosId] : []), ...tokenizer.encode(text, { addSpecialTokens: false })] };
+    return { text, ids: [...(addBos && bosId !== null ? [bosId] : []), ...(await encode(text, false))] };
   }
   let text: string;
   try {
@@ -119,5 +121,5 @@ export function formatPrompt(format: PromptFormat, tokenizer: Tokenizer, prompt:
   } catch (e) {
     throw new Error(`${format.source}: the chat template failed: ${(e as Error).message}`);
   }
-  return { text, ids: tokenizer.encode(text, { addSpecialTokens: false }) };
+  return { text, ids: await encode(text, false) };
 }

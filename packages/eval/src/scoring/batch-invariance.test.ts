@@ -36,10 +36,10 @@ describe('log-likelihoods do not depend on the batch size (padding never leaks)'
   const tiny = useTinyModels();
 
   /** Requests fitted to the model; for tiny-gemma2 (1024 ids, no tokenizer of its own) the ids are folded into its vocabulary. */
-  function requests(model: CausalLM, examples: McExample[]): McRequest[] {
+  async function requests(model: CausalLM, examples: McExample[]): Promise<McRequest[]> {
     const vocab = model.config.vocabSize;
     const fold = (ids: number[]) => ids.map((t) => t % vocab);
-    const reqs = examples.map((ex) => tokenizeMc(tiny.tok, ex)).map((r) => ({ context: fold(r.context), continuations: r.continuations.map(fold) }));
+    const reqs = (await Promise.all(examples.map((ex) => tokenizeMc(tiny.tok, ex)))).map((r) => ({ context: fold(r.context), continuations: r.continuations.map(fold) }));
     return truncateRequests(reqs, model.config.maxPositionEmbeddings, examples.map((ex) => ex.id)).requests;
   }
 
@@ -62,15 +62,15 @@ describe('log-likelihoods do not depend on the batch size (padding never leaks)'
     if (loaded.kind !== 'mc') throw new Error(`${task} is not multiple choice`);
     const examples = sampleExamples(loaded.examples, { limit });
     expect(examples.length).toBeGreaterThanOrEqual(2);
-    expect(maxGap(tiny.llama, requests(tiny.llama, examples))).toBeLessThan(TOL);
-    expect(maxGap(tiny.gemma, requests(tiny.gemma, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.llama, await requests(tiny.llama, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.gemma, await requests(tiny.gemma, examples))).toBeLessThan(TOL);
   });
 
   it.skipIf(!HAS_SHARED).each(SHARED)(`%s:%s on the shared evaluation data${SKIP_SHARED}`, async (task, lang, limit) => {
     const loaded = await loadTask(task, lang, { dataDir: SHARED_EVAL });
     if (loaded.kind !== 'mc') throw new Error(`${task} is not multiple choice`);
     const examples = sampleExamples(loaded.examples, { limit, seed: 5 });
-    expect(maxGap(tiny.llama, requests(tiny.llama, examples))).toBeLessThan(TOL);
-    expect(maxGap(tiny.gemma, requests(tiny.gemma, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.llama, await requests(tiny.llama, examples))).toBeLessThan(TOL);
+    expect(maxGap(tiny.gemma, await requests(tiny.gemma, examples))).toBeLessThan(TOL);
   });
 });

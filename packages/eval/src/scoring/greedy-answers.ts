@@ -25,7 +25,7 @@ export interface GreedyResult {
  * Greedy decoding until "\n", EOS or `maxGenTokens`, batched with core's KV-cached `generate`. Prompts longer
  * than `maxLength − maxGenTokens` lose tokens on the left (the harness's rule). Similar lengths share a batch.
  */
-export function greedyAnswers(model: CausalLM, tokenizer: Tokenizer, prompts: readonly string[], opts: GreedyOptions = {}): GreedyResult {
+export async function greedyAnswers(model: CausalLM, tokenizer: Tokenizer, prompts: readonly string[], opts: GreedyOptions = {}): Promise<GreedyResult> {
   const batchSize = opts.batchSize ?? 8;
   const maxNew = opts.maxGenTokens ?? 64;
   const maxLength = opts.maxLength ?? model.config.maxPositionEmbeddings;
@@ -34,8 +34,7 @@ export function greedyAnswers(model: CausalLM, tokenizer: Tokenizer, prompts: re
   if (maxNew >= maxLength) throw new Error(`eval: maxGenTokens ${maxNew} leaves no room for a prompt in ${maxLength} positions`);
   const room = maxLength - maxNew;
   let truncated = 0;
-  const ids = prompts.map((p) => {
-    const enc = tokenizer.encode(p);
+  const ids = (await tokenizer.encodeTexts(prompts)).map((enc) => {
     if (enc.length <= room) return enc;
     truncated++;
     return enc.slice(enc.length - room);

@@ -26,21 +26,21 @@ describe('multiple-choice log-likelihood', () => {
     mmluExample({ id: 'm', subject: 'astronomy', question: 'Which planet is closest to the Sun?', choices: ['Venus', 'Mercury', 'Mars', 'Earth'], answer: 1 }),
   ];
 
-  it('tokenises like the harness: empty context = BOS, trailing context spaces move to the continuation', () => {
+  it('tokenises like the harness: empty context = BOS, trailing context spaces move to the continuation', async () => {
     const [copa, nli] = examples();
-    const r = tokenizeMc(tiny.tok, copa);
+    const r = await tokenizeMc(tiny.tok, copa);
     expect(r.context).toEqual(tiny.tok.encode('该物品用气泡包装纸包着 因为'));
     expect([...r.context, ...r.continuations[0]]).toEqual(tiny.tok.encode('该物品用气泡包装纸包着 因为 它很易碎。'));
-    const n = tokenizeMc(tiny.tok, nli);
+    const n = await tokenizeMc(tiny.tok, nli);
     expect(n.context).toEqual([1]);
     expect(n.continuations[2]).toEqual(tiny.tok.encode('Trời mưa cả ngày., đúng? Không, Trời nắng.', { addSpecialTokens: false }));
-    const spaced = tokenizeMc(tiny.tok, { id: 's', context: 'Answer: ', choices: ['yes'], delimiter: '', gold: 0 });
+    const spaced = await tokenizeMc(tiny.tok, { id: 's', context: 'Answer: ', choices: ['yes'], delimiter: '', gold: 0 });
     expect(spaced.context).toEqual(tiny.tok.encode('Answer:'));
     expect([...spaced.context, ...spaced.continuations[0]]).toEqual(tiny.tok.encode('Answer: yes'));
   });
 
-  it.each(['shared', 'rows'] as const)('%s strategy equals Σ per-token log-probs of a plain forward pass (tiny-llama, batched)', (strategy) => {
-    const reqs = examples().map((ex) => tokenizeMc(tiny.tok, ex));
+  it.each(['shared', 'rows'] as const)('%s strategy equals Σ per-token log-probs of a plain forward pass (tiny-llama, batched)', async (strategy) => {
+    const reqs = await Promise.all(examples().map((ex) => tokenizeMc(tiny.tok, ex)));
     const before = tf.memory().numTensors;
     const lls = loglikelihoods(tiny.llama, reqs, { batchSize: 3, strategy });
     expect(tf.memory().numTensors).toBe(before);

@@ -10,9 +10,10 @@ export interface McRequest {
 /**
  * lm-evaluation-harness tokenisation: trailing whitespace of the context moves to the continuation; the
  * context is tokenised on its own (with BOS when the tokenizer adds one), each continuation is the tail of
- * `tok(context + continuation)` after `len(tok(context))` ids; an empty context is BOS (else EOS) alone.
+ * `tok(context + continuation)` after `len(tok(context))` ids; an empty context is BOS (else EOS) alone. Encoded on
+ * the tokenizer's engine (Rust where it loads), the ids of its synchronous `encode`.
  */
-export function tokenizeMc(tok: Tokenizer, ex: McExample): McRequest {
+export async function tokenizeMc(tok: Tokenizer, ex: McExample): Promise<McRequest> {
   let context = ex.context;
   let moved = '';
   const trimmed = context.replace(/\s+$/u, '');
@@ -20,10 +21,11 @@ export function tokenizeMc(tok: Tokenizer, ex: McExample): McRequest {
     moved = context.slice(trimmed.length);
     context = trimmed;
   }
-  const continuations = ex.choices.map((choice, k) => {
-    const cont = moved + ex.delimiter + choice;
-    const ids = context === '' ? tok.encode(cont, { addSpecialTokens: false }) : tok.encodePair(context, cont).continuation;
-    if (ids.length === 0) throw new Error(`eval: example "${ex.id}": choice ${k} (${JSON.stringify(choice)}) tokenises to nothing`);
+  const conts = ex.choices.map((choice) => moved + ex.delimiter + choice);
+  const tails =
+    context === '' ? await tok.encodeTexts(conts, { addSpecialTokens: false }) : (await tok.encodePairs(conts.map((c) => [context, c] as const))).map((p) => p.continuation);
+  const continuations = tails.map((ids, k) => {
+    if (ids.length === 0) throw new Error(`eval: example "${ex.id}": choice ${k} (${JSON.stringify(ex.choices[k])}) tokenises to nothing`);
     return ids;
   });
   let ctx: number[];
@@ -32,7 +34,7 @@ export function tokenizeMc(tok: Tokenizer, ex: McExample): McRequest {
     if (start === null) throw new Error('eval: the tokenizer has neither BOS nor EOS to start an empty context');
     ctx = [start];
   } else {
-    ctx = tok.encode(context);
+    [ctx] = (await tok.encodeTexts([context])) as [number[]];
   }
   return { context: ctx, continuations };
 }
