@@ -48,8 +48,8 @@ async function benchBackend(name) {
   const n = name === 'cpu' ? 1 : steps;
   const row = {
     backend: name,
-    forwardTokPerS: tokensPerSecond(forward, n, B * T, n > 1),
-    trainTokPerS: tokensPerSecond(train, n, B * T, n > 1),
+    forwardTokPerS: await tokensPerSecond(forward, n, B * T, n > 1),
+    trainTokPerS: await tokensPerSecond(train, n, B * T, n > 1),
     params: params.reduce((s, p) => s + p.size, 0),
   };
   ids.dispose();

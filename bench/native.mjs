@@ -42,8 +42,8 @@ async function child(name) {
   const w = benchWorkload();
   const row = {
     backend: name,
-    trainTokPerS: tokensPerSecond(w.train, steps, w.tokens),
-    forwardTokPerS: tokensPerSecond(w.forward, steps, w.tokens),
+    trainTokPerS: await tokensPerSecond(w.train, steps, w.tokens),
+    forwardTokPerS: await tokensPerSecond(w.forward, steps, w.tokens),
     params: w.params,
   };
   const profile = args.includes('--profile');
@@ -54,13 +54,13 @@ async function child(name) {
   if (name === 'native') {
     const native = await import('../packages/native/dist/index.js');
     const fused = fusedTrainStep(w, native);
-    row.fusedTrainTokPerS = tokensPerSecond(fused.train, steps, w.tokens);
+    row.fusedTrainTokPerS = await tokensPerSecond(fused.train, steps, w.tokens);
     if (profile) row.fusedProfile = await kernelProfile(fused.train);
     fused.dispose();
     // Last: this routes the model's RMSNorm and MLP activation through the fused kernels for good.
     const all = fusedTrainStep(w, native, { model: true });
-    row.allFusedTrainTokPerS = tokensPerSecond(all.train, steps, w.tokens);
-    row.allFusedForwardTokPerS = tokensPerSecond(w.forward, steps, w.tokens);
+    row.allFusedTrainTokPerS = await tokensPerSecond(all.train, steps, w.tokens);
+    row.allFusedForwardTokPerS = await tokensPerSecond(w.forward, steps, w.tokens);
     if (profile) row.allFusedProfile = await kernelProfile(all.train);
     all.dispose();
   }

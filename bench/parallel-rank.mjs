@@ -1,7 +1,7 @@
 // One rank of bench/parallel.mjs: trains the benchmark model of docs/design.md on random tokens (its own per rank) with
-// the training path of `dft train` (causalLmLoss + Trainer; DataParallelTrainer when there are several ranks).
+// the training path of `dft train` (causalLmLoss + Trainer, reducing over the ranks' communicator).
 import * as tf from '@tensorflow/tfjs-core';
-import { CausalLM, DataParallelTrainer, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';
+import { CausalLM, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';
 import { causalLmLoss } from '@dft/losses';
 import { BENCH_BATCH, BENCH_MODEL, BENCH_SEQ } from './bench-config.mjs';
 
@@ -14,9 +14,9 @@ function randomIds(n, vocab, seed) {
 function timed(comm) {
   const t = { ms: 0 };
   const wrapped = Object.create(comm);
-  wrapped.allReduceMean = (arrays, weight) => {
+  wrapped.allReduceMean = async (arrays, weight) => {
     const s = performance.now();
-    comm.allReduceMean(arrays, weight);
+    await comm.allReduceMean(arrays, weight);
     t.ms += performance.now() - s;
   };
   return { comm: wrapped, t };
@@ -32,13 +32,13 @@ export default async function run({ comm, rank, worldSize, data }) {
   const loss = (m, batch) => ({ loss: causalLmLoss(m.forward(batch).logits, batch) });
   const opts = { lr: 1e-4, schedule: 'constant', totalSteps: 1000 };
   const { comm: c, t } = timed(comm);
-  const trainer = worldSize > 1 ? new DataParallelTrainer(model, loss, opts, c) : new Trainer(model, loss, opts);
+  const trainer = new Trainer(model, loss, { ...opts, comm: c });
   const step = () => trainer.step([{ batch: ids, weight: B }]);
-  for (let i = 0; i < data.warmup; i++) step();
-  comm.barrier();
+  for (let i = 0; i < data.warmup; i++) await step();
+  await comm.barrier();
   t.ms = 0;
   const start = performance.now();
-  for (let i = 0; i < data.steps; i++) step();
+  for (let i = 0; i < data.steps; i++) await step();
   const seconds = (performance.now() - start) / 1000;
   const params = [...model.params.values()].reduce((s, p) => s + p.size, 0);
   ids.dispose();

@@ -1,6 +1,5 @@
 import {
   dataRanOut,
-  DataParallelTrainer,
   runTraining,
   Trainer,
   type CausalLM,
@@ -20,9 +19,9 @@ export interface RankRun {
   bar(totalSteps: number): Progress;
 }
 
-/** A plain Trainer, or a DataParallelTrainer replica (all-reduced gradients, replica check) for a rank. */
+/** A plain Trainer, or a data-parallel replica (all-reduced gradients, replica check) for a rank. */
 export function createTrainer<B>(model: CausalLM, lossFn: LossFn<B>, opts: TrainerOptions, rank?: RankRun): Trainer<B> {
-  return rank ? new DataParallelTrainer(model, lossFn, opts, rank.comm) : new Trainer(model, lossFn, opts);
+  return new Trainer(model, lossFn, rank ? { ...opts, comm: rank.comm } : opts);
 }
 
 /**
@@ -39,7 +38,7 @@ async function followTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrainingR
       stoppedBy = 'data';
       break;
     }
-    step = o.trainer.step(micro).step;
+    step = (await o.trainer.step(micro)).step;
     if (dataRanOut(micro, o.accumulation)) {
       stoppedBy = 'data';
       break;

@@ -85,6 +85,7 @@ export function weightedMean(inputs: Float32Array[], weights: ArrayLike<number>,
 /**
  * The collectives over a bounded staging buffer: arrays of any total length go through in chunks of `capacity`
  * floats, so the shared memory or the message size never has to hold the whole model. Subclasses move one chunk.
+ * The collectives block this thread (shared-memory waits); they return settled promises to fit the interface.
  */
 export abstract class ChunkedCommunicator implements Communicator {
   constructor(
@@ -107,32 +108,32 @@ export abstract class ChunkedCommunicator implements Communicator {
   /** Called after the result view of a chunk has been read (a shared view may be reused after this). */
   protected afterChunk(_op: Op): void {}
 
-  allReduceMean(arrays: Float32Array[], weight = 1): void {
+  async allReduceMean(arrays: Float32Array[], weight = 1): Promise<void> {
     checkWeight('allReduceMean', weight);
     this.chunked(arrays, Op.Reduce, weight, -1);
   }
 
-  reduceScatter(arrays: Float32Array[], weight = 1): void {
+  async reduceScatter(arrays: Float32Array[], weight = 1): Promise<void> {
     checkWeight('reduceScatter', weight);
     const total = arrays.reduce((s, a) => s + a.length, 0);
     this.chunked(arrays, Op.Reduce, weight, -1, shardRange(total, this.worldSize, this.rank));
   }
 
   /** One broadcast per rank, rooted at the rank, of its shard (so any chunked transport can do it). */
-  allgather(arrays: Float32Array[]): void {
+  async allgather(arrays: Float32Array[]): Promise<void> {
     const total = arrays.reduce((s, a) => s + a.length, 0);
     for (let r = 0; r < this.worldSize; r++) {
       const { lo, hi } = shardRange(total, this.worldSize, r);
-      this.broadcast(views(arrays, lo, hi), r);
+      this.chunked(views(arrays, lo, hi), Op.Broadcast, 0, r);
     }
   }
 
-  broadcast(arrays: Float32Array[], root = 0): void {
+  async broadcast(arrays: Float32Array[], root = 0): Promise<void> {
     if (!Number.isInteger(root) || root < 0 || root >= this.worldSize) throw new Error(`broadcast: root must be a rank in [0, ${this.worldSize}), got ${root}`);
     this.chunked(arrays, Op.Broadcast, 0, root);
   }
 
-  barrier(): void {
+  async barrier(): Promise<void> {
     this.exchange(Op.Barrier, 0, 0, -1);
     this.afterChunk(Op.Barrier);
   }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gather, scatter, views, weightedMean } from './chunked-communicator.js';
 import { GroupAbortedError, GroupClosedError, shardRange } from './communicator.js';
 import { launchWorkers, type ParallelMode } from './launch.js';
+import { WorldOfOne } from './world-of-one.js';
 import { abortThreadGroup, closeThreadGroup, createThreadGroupBuffers, ThreadCommunicator } from './thread-group.js';
 import { Frame, FrameReader, parseReply, parseRequest, replyFrame, requestFrame } from './wire.js';
 
@@ -69,32 +70,48 @@ describe('collective building blocks', () => {
 });
 
 describe('ThreadCommunicator (one rank, in this thread)', () => {
-  it('collectives of a group of one leave the values, across chunks; argument errors are named', () => {
+  it('collectives of a group of one leave the values, across chunks; argument errors are named', async () => {
     const comm = new ThreadCommunicator(createThreadGroupBuffers(1, 2), 0);
     const a = [f32(1, 2, 3), f32(4, 5)];
-    comm.allReduceMean(a, 7);
-    comm.broadcast(a, 0);
-    comm.barrier();
-    comm.allReduceMean([]);
-    comm.reduceScatter(a, 3);
-    comm.allgather(a);
+    await comm.allReduceMean(a, 7);
+    await comm.broadcast(a, 0);
+    await comm.barrier();
+    await comm.allReduceMean([]);
+    await comm.reduceScatter(a, 3);
+    await comm.allgather(a);
     expect(a.map((x) => Array.from(x))).toEqual([[1, 2, 3], [4, 5]]);
-    expect(() => comm.allReduceMean(a, -1)).toThrow('allReduceMean: weight must be a finite number ≥ 0, got -1');
-    expect(() => comm.broadcast(a, 1)).toThrow('broadcast: root must be a rank in [0, 1), got 1');
+    await expect(comm.allReduceMean(a, -1)).rejects.toThrow('allReduceMean: weight must be a finite number ≥ 0, got -1');
+    await expect(comm.broadcast(a, 1)).rejects.toThrow('broadcast: root must be a rank in [0, 1), got 1');
     expect(() => new ThreadCommunicator(createThreadGroupBuffers(2, 4), 2)).toThrow('communicator: rank must be an integer in [0, 2), got 2');
   });
 
-  it('an aborted group fails the next collective with the reason; a closed one with GroupClosedError', () => {
+  it('an aborted group fails the next collective with the reason; a closed one with GroupClosedError', async () => {
     const aborted = createThreadGroupBuffers(2, 4);
     abortThreadGroup(aborted, 'worker 1 of 2 failed: out of memory');
     const comm = new ThreadCommunicator(aborted, 0);
-    expect(() => comm.barrier()).toThrow(GroupAbortedError);
-    expect(() => comm.allReduceMean([f32(1)])).toThrow('worker 1 of 2 failed: out of memory');
+    await expect(comm.barrier()).rejects.toThrow(GroupAbortedError);
+    await expect(comm.allReduceMean([f32(1)])).rejects.toThrow('worker 1 of 2 failed: out of memory');
     const closed = createThreadGroupBuffers(2, 4);
     closeThreadGroup(closed, 'rank 0 has finished');
     // The first reason wins: a closed group is not aborted afterwards.
     abortThreadGroup(closed, 'late failure');
-    expect(() => new ThreadCommunicator(closed, 1).allReduceMean([f32(1)])).toThrow(GroupClosedError);
+    await expect(new ThreadCommunicator(closed, 1).allReduceMean([f32(1)])).rejects.toThrow(GroupClosedError);
+  });
+});
+
+describe('WorldOfOne', () => {
+  it('leaves the values; checks weights and roots like a larger world', async () => {
+    const comm = new WorldOfOne();
+    const a = [f32(1, 2, 3), f32(4)];
+    await comm.allReduceMean(a, 3);
+    await comm.broadcast(a);
+    await comm.reduceScatter(a, 2);
+    await comm.allgather(a);
+    await comm.barrier();
+    expect([a.map((x) => Array.from(x)), [comm.rank, comm.worldSize]]).toEqual([[[1, 2, 3], [4]], [0, 1]]);
+    await expect(comm.allReduceMean(a, 0)).rejects.toThrow('allReduceMean: weight must be a finite number > 0 in a world of one, got 0');
+    await expect(comm.reduceScatter(a, -1)).rejects.toThrow('allReduceMean: weight must be a finite number > 0 in a world of one, got -1');
+    await expect(comm.broadcast(a, 1)).rejects.toThrow('broadcast: root must be a rank in [0, 1), got 1');
   });
 });
 

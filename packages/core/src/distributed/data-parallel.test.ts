@@ -24,14 +24,15 @@ interface ToyResult {
 }
 
 /** The same steps on one worker, each micro-batch whole. */
-function singleWorker(): ToyResult {
+async function singleWorker(): Promise<ToyResult> {
   const task = toyTask({ tf, parseConfig, CausalLM, initialParameters });
   const model = task.newModel(1);
   const trainer = new Trainer(model, task.ce, TOY_OPTS);
-  const losses = STEPS.map((_: number[], s: number) => {
+  const losses: number[] = [];
+  for (let s = 0; s < STEPS.length; s++) {
     const micro = (task.stepRows(s) as number[][]).map((rows) => ({ batch: rows.map(task.example), weight: rows.length }));
-    return trainer.step(micro).loss;
-  });
+    losses.push((await trainer.step(micro)).loss);
+  }
   const weights = [...model.params.values()].map((p) => Float32Array.from(p.dataSync()));
   trainer.dispose();
   model.dispose();
@@ -62,7 +63,7 @@ describe.skipIf(!BUILT)('data-parallel training over a worker group', () => {
   beforeAll(async () => {
     for (const backend of TEST_BACKENDS) {
       await useBackend(backend);
-      references.set(backend, singleWorker());
+      references.set(backend, await singleWorker());
     }
   });
 

@@ -12,7 +12,7 @@ export type ReduceHook = NonNullable<TrainerOptions['reduce']>;
  * rank that only computed a stand-in batch).
  */
 export function gradientAllReduce(comm: Communicator, weightOf: (local: { weight: number }) => number = (l) => l.weight): ReduceHook {
-  return (grads, local) => {
+  return async (grads, local) => {
     const names = [...grads.keys()];
     // The same term names on every rank, in the same order (the objective is the same everywhere).
     const termNames = Object.keys(local.terms).sort();
@@ -20,7 +20,7 @@ export function gradientAllReduce(comm: Communicator, weightOf: (local: { weight
     // Reduced in place in what dataSync() returns: a copy on wasm/tensorflow, the gradient's own storage on cpu,
     // which is fine too, as each gradient is replaced by a new tensor and disposed just below.
     const arrays = names.map((n) => grads.get(n)!.dataSync() as Float32Array);
-    comm.allReduceMean([...arrays, scalars], weightOf(local));
+    await comm.allReduceMean([...arrays, scalars], weightOf(local));
     names.forEach((n, i) => {
       const old = grads.get(n)!;
       grads.set(n, tf.tensor(arrays[i]!, old.shape, 'float32'));

@@ -1,5 +1,6 @@
 export type { Communicator } from './communicator.js';
 export { GroupAbortedError, GroupClosedError } from './communicator.js';
+export { WorldOfOne } from './world-of-one.js';
 export { ThreadCommunicator, createThreadGroupBuffers, abortThreadGroup, closeThreadGroup } from './thread-group.js';
 export type { ThreadGroupBuffers } from './thread-group.js';
 export { ProcessCommunicator } from './process-communicator.js';
@@ -9,5 +10,4 @@ export type { LaunchOptions, ParallelMode, WorkerGroup } from './launch.js';
 export type { RankContext, RankEntry } from './protocol.js';
 export { gradientAllReduce } from './gradient-reduce.js';
 export { checkReplicas } from './replicas.js';
-export { DataParallelTrainer } from './data-parallel-trainer.js';
 export { resolveCompiledModule } from './compiled-module.js';

@@ -13,7 +13,7 @@ function checksum(values: Float32Array): number {
  * Asserts that every rank holds bit-identical parameters (same model, same seed): rank 0's per-tensor checksums
  * are broadcast and compared. A rank that differs throws, naming the first differing tensor.
  */
-export function checkReplicas(comm: Communicator, model: CausalLM): void {
+export async function checkReplicas(comm: Communicator, model: CausalLM): Promise<void> {
   const names = [...model.params.keys()];
   // 16-bit halves: exactly representable as float32, whatever the hash.
   const sums = new Float32Array(2 * names.length);
@@ -23,7 +23,7 @@ export function checkReplicas(comm: Communicator, model: CausalLM): void {
     sums[2 * i + 1] = h & 0xffff;
   });
   const mine = sums.slice();
-  comm.broadcast([sums], 0);
+  await comm.broadcast([sums], 0);
   const bad = names.findIndex((_, i) => sums[2 * i] !== mine[2 * i] || sums[2 * i + 1] !== mine[2 * i + 1]);
   if (bad >= 0) {
     throw new Error(`rank ${comm.rank}: parameter ${names[bad]} differs from rank 0's: every worker must start from the same weights (same model directory and seed)`);

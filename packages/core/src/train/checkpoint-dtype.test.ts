@@ -42,10 +42,10 @@ const ce: LossFn<number[][]> = (model, rows) => {
 };
 
 /** One AdamW step, then a checkpoint saved with `save`; returns the trained weights and the checkpoint. */
-function trainAndSave(dtype: ModelDtype, save: { dtype?: ModelDtype } = {}) {
+async function trainAndSave(dtype: ModelDtype, save: { dtype?: ModelDtype } = {}) {
   const model = modelIn(dtype);
   const trainer = new Trainer(model, ce, { lr: 1e-2, totalSteps: 2 });
-  trainer.step([{ batch: [[1, 5, 9, 13, 17, 21]], weight: 1 }]);
+  await trainer.step([{ batch: [[1, 5, 9, 13, 17, 21]], weight: 1 }]);
   const out = mkdtempSync(join(tmpdir(), 'dft-ckpt-dtype-'));
   made.push(out);
   const dir = saveTrainingCheckpoint(out, model, trainer.optimizer, { step: 1, epoch: 0, dataPosition: 1, seed: 5, config: {} }, save);
@@ -69,8 +69,8 @@ describe('training checkpoints keep the model dtype', () => {
     ['float16', 'F16'],
     ['bfloat16', 'BF16'],
     ['float32', 'F32'],
-  ] as const)('a %s model is saved as %s; the optimizer file stays F32 and resuming restores the exact weights', (dtype, stored) => {
-    const { dir, trained } = trainAndSave(dtype);
+  ] as const)('a %s model is saved as %s; the optimizer file stays F32 and resuming restores the exact weights', async (dtype, stored) => {
+    const { dir, trained } = await trainAndSave(dtype);
     expect(storedDtypes(dir)).toEqual(new Set([stored]));
     expect(storedDtypes(join(dir, OPTIMIZER_FILE))).toEqual(new Set(['F32']));
     const { model, config } = loadPretrained(dir, { log: null });
@@ -87,13 +87,13 @@ describe('training checkpoints keep the model dtype', () => {
     model.dispose();
   });
 
-  it('an explicit dtype overrides the model dtype (no master weights needed for float32)', () => {
-    const wide = trainAndSave('float16', { dtype: 'float32' });
+  it('an explicit dtype overrides the model dtype (no master weights needed for float32)', async () => {
+    const wide = await trainAndSave('float16', { dtype: 'float32' });
     expect(storedDtypes(wide.dir)).toEqual(new Set(['F32']));
     const opt = openCheckpoint(join(wide.dir, OPTIMIZER_FILE));
     expect(opt.names.some((n) => n.startsWith('master.'))).toBe(false);
     opt.close();
-    const narrow = trainAndSave('float32', { dtype: 'bfloat16' });
+    const narrow = await trainAndSave('float32', { dtype: 'bfloat16' });
     expect(storedDtypes(narrow.dir)).toEqual(new Set(['BF16']));
     expect(loadPretrained(narrow.dir, { log: null }).config.dtype).toBe('bfloat16');
   });

@@ -41,7 +41,7 @@ describe('withPeakBytes', () => {
   it('reports the high-water mark of tf.memory().numBytes, not the level at the end', async () => {
     await useBackend('cpu');
     const base = tf.memory().numBytes;
-    const { result, peakBytes } = withPeakBytes(() => {
+    const { result, peakBytes } = await withPeakBytes(() => {
       const a = tf.zeros([100]); // 400 B
       const b = tf.zeros([50]); // +200 B → peak
       a.dispose();
@@ -51,8 +51,8 @@ describe('withPeakBytes', () => {
     expect(peakBytes).toBe(base + 600);
     expect(tf.memory().numBytes).toBe(base + 40);
     // Nested: the inner peak counts towards the outer one, and the outer one's own allocations too.
-    const outer = withPeakBytes(() => {
-      const inner = withPeakBytes(() => tf.tidy(() => {
+    const outer = await withPeakBytes(async () => {
+      const inner = await withPeakBytes(() => tf.tidy(() => {
         const z = tf.zeros([200]);
         tf.add(z, z).dispose();
       }));
@@ -71,11 +71,11 @@ describe.each(TEST_BACKENDS)('Trainer.step peakBytes on the %s backend', (backen
     await useBackend(backend);
     const model = new CausalLM(CONFIG, initialParameters(CONFIG, 1));
     const trainer = new Trainer(model, nextTokenLoss, { lr: 1e-3, totalSteps: 10 });
-    const peak = (time: number) => trainer.step([{ batch: rows(2, time), weight: 2 }]).peakBytes;
-    const first = peak(16);
+    const peak = async (time: number) => (await trainer.step([{ batch: rows(2, time), weight: 2 }])).peakBytes;
+    const first = await peak(16);
     // After the first step the AdamW moments (2 × the weights) are alive during every step.
-    const short = peak(16);
-    const long = peak(128);
+    const short = await peak(16);
+    const long = await peak(128);
     expect(first).toBeGreaterThan(weightBytes(model));
     expect(short).toBeGreaterThan(3 * weightBytes(model));
     expect(long).toBeGreaterThan(short);

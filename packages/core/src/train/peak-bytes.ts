@@ -33,16 +33,17 @@ function watch(state: EngineState): void {
 /**
  * Runs `fn` and returns its result with `peakBytes`: the most tensor bytes tfjs held at any moment while it ran
  * (what was alive before it started included, so a training step's peak counts the weights and optimizer moments).
- * Calls may nest; an inner peak counts towards the outer one.
+ * Calls may nest; an inner peak counts towards the outer one. `fn` may be async (a training step awaits its
+ * collectives); tensors other code allocates meanwhile count too.
  */
-export function withPeakBytes<T>(fn: () => T): { result: T; peakBytes: number } {
+export async function withPeakBytes<T>(fn: () => T | Promise<T>): Promise<{ result: T; peakBytes: number }> {
   // The engine replaces its state object when it is reset, so the watch is (re)installed on every call.
   const state = tf.engine().state as unknown as EngineState;
   watch(state);
   const outer = highWater;
   highWater = state.numBytes;
   try {
-    const result = fn();
+    const result = await fn();
     return { result, peakBytes: highWater };
   } finally {
     highWater = Math.max(outer, highWater);

@@ -230,7 +230,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
         break;
       }
       const t0 = performance.now();
-      const stats: StepStats = o.trainer.step(micro);
+      const stats: StepStats = await o.trainer.step(micro);
       const seconds = (performance.now() - t0) / 1000;
       step = stats.step;
       const last = micro[micro.length - 1];

@@ -74,22 +74,23 @@ function weights(model: CausalLM): Float32Array[] {
 describe('Trainer', () => {
   beforeAll(() => useBackend('cpu'));
 
-  it('same seed ⇒ identical losses for 5 steps; the loss falls', () => {
-    const run = () => {
+  it('same seed ⇒ identical losses for 5 steps; the loss falls', async () => {
+    const run = async () => {
       const model = newModel(3);
       const tr = new Trainer(model, ce, OPTS);
       const it = source(4);
-      const losses = Array.from({ length: 5 }, () => tr.step([it.next().value]).loss);
+      const losses: number[] = [];
+      for (let s = 0; s < 5; s++) losses.push((await tr.step([it.next().value])).loss);
       tr.dispose();
       model.dispose();
       return losses;
     };
-    const a = run();
-    expect(run()).toEqual(a);
+    const a = await run();
+    expect(await run()).toEqual(a);
     expect(a[4]).toBeLessThan(a[0]);
   });
 
-  it('4 micro-batches of 2 give the weights of one batch of 8 (≤ 1e-5)', () => {
+  it('4 micro-batches of 2 give the weights of one batch of 8 (≤ 1e-5)', async () => {
     const a = newModel(5);
     const b = newModel(5);
     const ta = new Trainer(a, ce, OPTS);
@@ -97,8 +98,8 @@ describe('Trainer', () => {
     const small = source(2);
     const big = source(8);
     for (let s = 0; s < 3; s++) {
-      ta.step(Array.from({ length: 4 }, () => small.next().value));
-      tb.step([big.next().value]);
+      await ta.step(Array.from({ length: 4 }, () => small.next().value));
+      await tb.step([big.next().value]);
     }
     const wa = weights(a);
     const wb = weights(b);
@@ -138,12 +139,12 @@ describe('Trainer', () => {
     expect(learningRate(50, { ...o, kind: 'constant' })).toBe(2e-5);
   });
 
-  it('frozen parameters (by pattern) do not move; the others do', () => {
+  it('frozen parameters (by pattern) do not move; the others do', async () => {
     const model = newModel(2);
     const before = new Map([...model.params].map(([n, p]) => [n, Float32Array.from(p.dataSync())]));
     const tr = new Trainer(model, ce, { ...OPTS, freeze: ['model.embed_tokens.weight', 'model.layers.*.mlp.**'] });
-    tr.step([source(4).next().value]);
-    tr.step([source(4, 4).next().value]);
+    await tr.step([source(4).next().value]);
+    await tr.step([source(4, 4).next().value]);
     for (const [name, p] of model.params) {
       const same = p.dataSync().every((x, i) => x === before.get(name)![i]);
       expect(same, name).toBe(name === 'model.embed_tokens.weight' || /^model\.layers\.\d+\.mlp\./.test(name));
@@ -152,14 +153,14 @@ describe('Trainer', () => {
     model.dispose();
   });
 
-  it('no tensor leak across 20 steps (with accumulation and clipping), nor after dispose', () => {
+  it('no tensor leak across 20 steps (with accumulation and clipping), nor after dispose', async () => {
     const start = tf.memory();
     const model = newModel(4);
     const tr = new Trainer(model, ce, OPTS);
     const it = source(2);
-    tr.step([it.next().value, it.next().value]);
+    await tr.step([it.next().value, it.next().value]);
     const before = tf.memory().numTensors;
-    for (let s = 0; s < 20; s++) tr.step([it.next().value, it.next().value]);
+    for (let s = 0; s < 20; s++) await tr.step([it.next().value, it.next().value]);
     expect(tf.memory().numTensors).toBe(before);
     // Restoring moments (a resume) keeps their count; disposing returns to where the test began.
     const state = tr.optimizer.stateTensors();
@@ -170,13 +171,13 @@ describe('Trainer', () => {
     expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([start.numTensors, start.numBytes]);
   });
 
-  it('a NaN loss stops with a clear error and leaves the weights untouched', () => {
+  it('a NaN loss stops with a clear error and leaves the weights untouched', async () => {
     const model = newModel(6);
     const before = weights(model).map((w) => Float32Array.from(w));
     const nanLoss: LossFn<Batch> = (m, b) => ({ loss: tf.mul(ce(m, b).loss, NaN) as tf.Scalar });
     const tr = new Trainer(model, nanLoss, OPTS);
-    expect(() => tr.step([source(2).next().value])).toThrow(NonFiniteLossError);
-    expect(() => tr.step([source(2).next().value])).toThrow(/training diverged at step 1: the loss is NaN/);
+    await expect(tr.step([source(2).next().value])).rejects.toThrow(NonFiniteLossError);
+    await expect(tr.step([source(2).next().value])).rejects.toThrow(/training diverged at step 1: the loss is NaN/);
     expect(weights(model)).toEqual(before);
     tr.dispose();
     model.dispose();
@@ -248,7 +249,7 @@ describe.each(TEST_BACKENDS.filter((b) => b === 'native' || b === 'tensorflow'))
       const model = newModel(11);
       const tr = new Trainer(model, ce, OPTS);
       const it = source(4);
-      for (let s = 0; s < 3; s++) tr.step([it.next().value]);
+      for (let s = 0; s < 3; s++) await tr.step([it.next().value]);
       const w = weights(model).map((x) => Float32Array.from(x));
       tr.dispose();
       model.dispose();

@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Communicator } from '../distributed/communicator.js';
+import { gradientAllReduce } from '../distributed/gradient-reduce.js';
+import { checkReplicas } from '../distributed/replicas.js';
 import type { CausalLM } from '../model/model.js';
 import { AdamW } from './adamw.js';
 import { clipByGlobalNorm, globalNorm, trainableNames } from './grad-utils.js';
@@ -31,14 +34,21 @@ export interface TrainerOptions {
   /** HF-name patterns (`*` within a segment, `**` across) of parameters that stay frozen. */
   freeze?: readonly (string | RegExp)[];
   /**
-   * Data parallelism: called once per step after local accumulation, before clipping and the update, with this
+   * Data parallelism over a world of several ranks: every step's gradients, loss and terms become their mean over
+   * the ranks weighted by example counts (before clipping and the update), so every replica applies the same update;
+   * the replicas are checked to start bit-identical at the first step. Absent or a world of one: no collective.
+   */
+  comm?: Communicator;
+  /**
+   * A custom reduction instead of `comm`'s: called once per step after local accumulation, before clipping and the update, with this
    * worker's gradients (replace the map's entries with the all-reduced ones) and its loss, terms and weight; returns
    * the global loss and terms. Every worker must then hold identical gradients so the replicas stay identical.
+   * Asynchronous, so that a collective running off the JavaScript thread does not block it.
    */
-  reduce?: (grads: Map<string, tf.Tensor>, local: { loss: number; terms: Record<string, number>; weight: number }) => {
+  reduce?: (grads: Map<string, tf.Tensor>, local: { loss: number; terms: Record<string, number>; weight: number }) => Promise<{
     loss: number;
     terms: Record<string, number>;
-  };
+  }>;
 }
 
 export interface MicroBatch<B> {
@@ -74,12 +84,19 @@ export class Trainer<B> {
   readonly optimizer: AdamW;
   readonly trainable: string[];
   private readonly vars: tf.Variable[];
+  private readonly reduce: TrainerOptions['reduce'];
+  /** Set while a step of a rank without real micro-batches runs: it enters the reduction with weight 0. */
+  private standIn = false;
+  private replicasChecked = false;
 
   constructor(
     readonly model: CausalLM,
     readonly lossFn: LossFn<B>,
     readonly opts: TrainerOptions,
   ) {
+    const parallel = opts.comm !== undefined && opts.comm.worldSize > 1;
+    if (parallel && opts.reduce) throw new Error('trainer: give either options.comm (a world of several ranks) or options.reduce, not both');
+    this.reduce = parallel ? gradientAllReduce(opts.comm!, (l) => (this.standIn ? 0 : l.weight)) : opts.reduce;
     this.optimizer = new AdamW({ beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: opts.weightDecay });
     this.trainable = trainableNames(model.params.keys(), opts.freeze ?? []);
     if (this.trainable.length === 0) throw new Error('trainer: every parameter is frozen');
@@ -97,13 +114,29 @@ export class Trainer<B> {
     });
   }
 
-  step(micro: MicroBatch<B>[]): StepStats {
-    const { result, peakBytes } = withPeakBytes(() => this.update(micro));
+  /**
+   * One optimizer step over this rank's micro-batches. In a world of several ranks, micro-batches of weight 0 are
+   * stand-ins: a rank whose share of a global step is empty (the step had fewer micro-batches than ranks) still has
+   * to take part in the step's collective. A step's stand-ins are skipped when the rank has real micro-batches; when
+   * it has none, the first stand-in is computed (so the rank has gradients of the right shapes) and enters the
+   * reduction with weight 0, contributing nothing.
+   */
+  async step(micro: MicroBatch<B>[]): Promise<StepStats> {
+    if (micro.length === 0) throw new Error('trainer: a step needs at least one micro-batch');
+    const comm = this.opts.comm;
+    if (comm && comm.worldSize > 1) {
+      // Every rank's first step starts with the same collective, before any update.
+      if (!this.replicasChecked) await checkReplicas(comm, this.model);
+      this.replicasChecked = true;
+      const real = micro.filter((m) => m.weight > 0);
+      this.standIn = real.length === 0;
+      micro = this.standIn ? [{ batch: micro[0]!.batch, weight: 1 }] : real;
+    }
+    const { result, peakBytes } = await withPeakBytes(() => this.update(micro));
     return { ...result, peakBytes };
   }
 
-  private update(micro: MicroBatch<B>[]): Omit<StepStats, 'peakBytes'> {
-    if (micro.length === 0) throw new Error('trainer: a step needs at least one micro-batch');
+  private async update(micro: MicroBatch<B>[]): Promise<Omit<StepStats, 'peakBytes'>> {
     const total = micro.reduce((s, m) => s + m.weight, 0);
     const step = this.optimizer.step + 1;
     const acc = new Map<string, tf.Tensor>();
@@ -140,7 +173,7 @@ export class Trainer<B> {
           }
         });
       }
-      if (this.opts.reduce) ({ loss, terms } = this.opts.reduce(acc, { loss, terms, weight: total }));
+      if (this.reduce) ({ loss, terms } = await this.reduce(acc, { loss, terms, weight: total }));
       const gradNorm = globalNorm(acc);
       if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, gradNorm, 'the gradient norm');
       if (this.opts.maxGradNorm) clipByGlobalNorm(acc, gradNorm, this.opts.maxGradNorm);

@@ -8,11 +8,11 @@ export default async function run({ comm, rank, send }) {
     return sizes.map((n) => Float32Array.from({ length: n }, () => f(i++)));
   };
   const reduced = fill((i) => (rank + 1) * (i + 1));
-  comm.reduceScatter(reduced, rank + 1);
+  await comm.reduceScatter(reduced, rank + 1);
   const gathered = fill(() => -1);
   const per = Math.ceil(11 / comm.worldSize);
   let i = 0;
   for (const a of gathered) for (let j = 0; j < a.length; j++, i++) if (Math.floor(i / per) === rank) a[j] = 100 * rank + i;
-  comm.allgather(gathered);
+  await comm.allgather(gathered);
   send({ rank, reduced: reduced.map((a) => Array.from(a)), gathered: gathered.map((a) => Array.from(a)) });
 }

@@ -1,15 +1,15 @@
 // Rank entry of the distributed tests: trains the toy task on this rank's shard of every global step
 // (rows rank, rank + N, ... of each micro-batch; an empty shard becomes a weight-0 stand-in), then checks the replicas still agree.
 import * as tf from '@tensorflow/tfjs-core';
-import { CausalLM, DataParallelTrainer, checkReplicas, initialParameters, parseConfig, selectBackend } from '../../../dist/index.js';
+import { CausalLM, Trainer, checkReplicas, initialParameters, parseConfig, selectBackend } from '../../../dist/index.js';
 import { STEPS, TOY_OPTS, toyTask } from './toy-task.mjs';
 
 export default async function run({ comm, rank, worldSize, data, send }) {
   await selectBackend({ prefer: data.backend, log: null });
   const task = toyTask({ tf, parseConfig, CausalLM, initialParameters });
   const model = task.newModel(data.seeds?.[rank] ?? 1);
-  if (data.mismatch && rank === 1) comm.broadcast([new Float32Array(3)], 0);
-  const trainer = new DataParallelTrainer(model, task.ce, TOY_OPTS, comm);
+  if (data.mismatch && rank === 1) await comm.broadcast([new Float32Array(3)], 0);
+  const trainer = new Trainer(model, task.ce, { ...TOY_OPTS, comm });
   const losses = [];
   const numTensors = [];
   for (let s = 0; s < STEPS.length; s++) {
@@ -23,13 +23,13 @@ export default async function run({ comm, rank, worldSize, data, send }) {
       const rows = mine.length ? mine : all.filter((_, i) => i % worldSize === 0);
       return { batch: rows.map(task.example), weight: mine.length };
     });
-    const stats = trainer.step(micro);
+    const stats = await trainer.step(micro);
     losses.push(stats.loss);
     numTensors.push(tf.memory().numTensors);
     send({ step: s + 1 });
     if (data.slow) await new Promise((r) => setTimeout(r, data.slow));
   }
-  checkReplicas(comm, model);
+  await checkReplicas(comm, model);
   const weights = [...model.params.values()].map((p) => p.dataSync());
   trainer.dispose();
   model.dispose();
