@@ -6,7 +6,11 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 
 export default defineConfig({
   resolve: {
-    alias: ['util', 'tokenizer', 'core', 'losses', 'data', 'eval', 'cli', 'native'].map((n) => ({ find: `@dft/${n}`, replacement: pkg(n) })),
+    alias: [
+      // Subpath entries before the package names (a name also matches as a prefix of its subpaths).
+      { find: '@dft/mpi/test-utils', replacement: fileURLToPath(new URL('./packages/mpi/src/test-utils/index.ts', import.meta.url)) },
+      ...['util', 'tokenizer', 'core', 'losses', 'data', 'eval', 'cli', 'native', 'mpi'].map((n) => ({ find: `@dft/${n}`, replacement: pkg(n) })),
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts'],

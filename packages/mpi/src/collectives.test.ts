@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { mpirunUnavailable, rankResultsDir, runMpirun } from './test-utils/mpirun.js';
+
+const unavailable = mpirunUnavailable();
+if (unavailable) console.warn(`@dft/mpi collectives tests skipped: ${unavailable}`);
+const rankScript = (name: string) => fileURLToPath(new URL(`../test-ranks/${name}.mjs`, import.meta.url));
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+interface Result {
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  library: string;
+  threadLevel: string;
+  [array: string]: unknown;
+}
+
+const sum = (size: number, f: (r: number) => number) => Array.from({ length: size }, (_, r) => f(r)).reduce((a, b) => a + b, 0);
+const ramp = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+
+/** What every rank of test-ranks/collectives.mjs must hold, from its inputs. */
+function expected(size: number, L: number, rank: number) {
+  const lengths = [3, 0, 7, 40, 5, 9, 16, 1];
+  return {
+    ar: ramp(L, (i) => sum(size, (r) => r * 10 + i)),
+    arSync: ramp(L, (i) => sum(size, (r) => r - i)),
+    bcF: ramp(L, (i) => 0.5 + i),
+    bcU: ramp(L, (i) => (i * 37) % 256),
+    bcI: ramp(L, (i) => -(2 ** 30) + i),
+    rs: ramp(L, (i) => sum(size, (r) => (r + 1) * (rank * L + i))),
+    rsSync: ramp(L, (i) => sum(size, (r) => (r + 1) * (rank * L + i))),
+    ag: ramp(L * size, (j) => 100 * Math.floor(j / L) + (j % L)),
+    agSync: ramp(L * size, (j) => 0 - 100 * Math.floor(j / L) - (j % L)), // 0 - …: no -0 (JSON has none)
+    queued: [ramp(3, () => sum(size, (r) => r + 1)), ramp(5, () => sum(size, (r) => 2 * r)), ramp(2, () => 7 * size)],
+    grads: lengths.map((n, k) => ramp(n, (i) => sum(size, (r) => r * 1000 + k * 10 + i))),
+    gradsSync: lengths.map((n, k) => ramp(n, (i) => sum(size, (r) => r - k - i))),
+    fromWorker: [sum(size, (r) => r), size],
+  };
+}
+
+async function collectives(np: number, env: Record<string, string>) {
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: build @dft/mpi first (pnpm build)`);
+  const out = rankResultsDir();
+  let results: Result[];
+  try {
+    const job = await runMpirun({ np, command: [process.execPath, rankScript('collectives')], env: { ...env, TEST_RESULTS: out.dir } });
+    expect(job.status, `mpirun failed:\n${job.stdout}\n${job.stderr}`).toBe(0);
+    results = out.read<Result>();
+  } finally {
+    out.remove();
+  }
+  expect(results.map((r) => r.rank)).toEqual(ramp(np, (r) => r));
+  const L = Number(env.TEST_LENGTH);
+  for (const got of results) {
+    expect(got.size).toBe(np);
+    // One host: every rank shares memory with every other.
+    expect([got.localRank, got.localSize]).toEqual([got.rank, np]);
+    expect(got.library).toMatch(/MPI/);
+    expect(['serialized', 'multiple']).toContain(got.threadLevel);
+    expect(got).toMatchObject(expected(np, L, got.rank));
+  }
+}
+
+describe.skipIf(unavailable)('collectives under mpirun', () => {
+  it('2 ranks: every collective, async and Sync, in issue order, bucketed, and from a worker thread', async () => {
+    await collectives(2, { TEST_LENGTH: '1000' });
+  });
+
+  it('3 ranks with at most 7 elements per MPI call: the chunked calls give the same values', async () => {
+    // 10 elements per block become chunks of 7 + 3: reduce-scatter and allgather take the strided-block paths.
+    await collectives(3, { TEST_LENGTH: '10', DFT_MPI_MAX_COUNT: '7' });
+  });
+
+  it('a rank that throws stops the job: mpirun exits non-zero, the peer is killed, the error is printed', async () => {
+    if (!existsSync(dist)) throw new Error(`${dist} is missing: build @dft/mpi first (pnpm build)`);
+    const job = await runMpirun({ np: 2, command: [process.execPath, rankScript('throws')], timeoutMs: 60_000 });
+    expect(job.timedOut).toBe(false);
+    expect(job.status).not.toBe(0);
+    expect(job.stderr).toContain('rank 1: Error: rank one gives up on purpose');
+    expect(job.stderr).toMatch(/MPI_ABORT was invoked on rank 1/);
+    expect(job.stdout).not.toContain('passed a barrier');
+  });
+});
