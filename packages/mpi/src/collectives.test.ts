@@ -79,8 +79,9 @@ describe.skipIf(unavailable)('collectives under mpirun', () => {
     const job = await runMpirun({ np: 2, command: [process.execPath, rankScript('throws')], timeoutMs: 60_000 });
     expect(job.timedOut).toBe(false);
     expect(job.status).not.toBe(0);
+    // mpirun returns only once both ranks are gone: rank 0, blocked in a barrier rank 1 never enters, was killed.
+    // (Open MPI's own "MPI_ABORT was invoked" banner is not asserted: it is sometimes lost as the job is torn down.)
     expect(job.stderr).toContain('rank 1: Error: rank one gives up on purpose');
-    expect(job.stderr).toMatch(/MPI_ABORT was invoked on rank 1/);
     expect(job.stdout).not.toContain('passed a barrier');
   });
 });
