@@ -19,6 +19,7 @@ const OVERRIDES: Record<string, string> = {
   'lambda-et': 'weight of L_ET (default 1)',
   pool: 'feature pooling: mean (query span) | last',
   'detach-teacher': 'true | false: English branch as a fixed target (default true)',
+  'gradient-checkpointing': 'true | false: recompute each decoder layer in the backward pass instead of keeping its activations (less memory, one more forward; default false)',
   lr: 'peak learning rate (default 2e-5)',
   epochs: 'epochs (default 3)',
   'global-batch': 'examples per optimizer step (default 128)',

@@ -113,6 +113,7 @@ describe('dft train configuration', () => {
       '--micro-batch', '2',
       '--eval-tasks', 'xcopa:zh, xquad:zh',
       '--detach-teacher', 'false',
+      '--gradient-checkpointing', 'true',
       '--data', 'x.json,y.json',
       '--out', 'runs/flag',
       '--dtype', 'bfloat16',
@@ -124,6 +125,7 @@ describe('dft train configuration', () => {
     expect(c.globalBatch).toBe(8);
     expect(c.evalTasks).toEqual(['xcopa:zh', 'xquad:zh']);
     expect(c.detachTeacher).toBe(false);
+    expect(c.gradientCheckpointing).toBe(true);
     // Flag paths stay as given (relative to the working directory), file paths are resolved against the file.
     expect(c.data).toEqual(['x.json', 'y.json']);
     expect(c.out).toBe('runs/flag');

@@ -48,6 +48,8 @@ export interface TrainConfig {
   resumeFrom?: string;
   freeze: string[];
   bucketByLength: boolean;
+  /** Recompute each decoder layer in the backward pass instead of keeping its activations (HF's gradient_checkpointing). */
+  gradientCheckpointing: boolean;
   /** Start afresh in an `out` that holds checkpoints of an earlier run, deleting them (otherwise an error). */
   overwrite: boolean;
   /** Resume although the objective or data settings differ from the checkpoint's (otherwise an error naming them). */
@@ -98,6 +100,7 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   keepLast: 2,
   freeze: [],
   bucketByLength: false,
+  gradientCheckpointing: false,
   overwrite: false,
   allowConfigChange: false,
   evalEvery: 0,
@@ -222,7 +225,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (!Number.isInteger(n) || (n as number) < 0) throw new UsageError(`${at(k)}: "${k}" must be a layer index or "auto", got ${JSON.stringify(v)}`);
     merged[k] = n;
   }
-  for (const k of ['detachTeacher', 'bucketByLength', 'overwrite', 'allowConfigChange'] as const) {
+  for (const k of ['detachTeacher', 'bucketByLength', 'gradientCheckpointing', 'overwrite', 'allowConfigChange'] as const) {
     const v = merged[k];
     if (v === 'true' || v === 'false') merged[k] = v === 'true';
     else if (typeof v !== 'boolean') throw new UsageError(`${at(k)}: "${k}" must be true or false, got ${JSON.stringify(v)}`);

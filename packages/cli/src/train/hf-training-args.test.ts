@@ -31,16 +31,17 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
       adam_beta2: 0.95,
       adam_epsilon: 1e-6,
       overwrite_output_dir: true,
-      gradient_checkpointing: false,
+      gradient_checkpointing: true,
       logging_steps: 1,
       report_to: 'none',
     });
     const ours = resolve1({
       lr: 1e-4, epochs: 2, maxSteps: 50, warmupRatio: 0.1, weightDecay: 0.01, maxGradNorm: 0.5, schedule: 'linear',
       saveEvery: 10, keepLast: 3, seed: 7, evalSteps: 5, reportTo: ['none'], adamBeta1: 0.8, adamBeta2: 0.95, adamEpsilon: 1e-6, overwrite: true,
+      gradientCheckpointing: true,
     });
     expect(hf).toEqual(ours);
-    expect(hf).toMatchObject({ lr: 1e-4, epochs: 2, schedule: 'linear', keepLast: 3, adamBeta2: 0.95 });
+    expect(hf).toMatchObject({ lr: 1e-4, epochs: 2, schedule: 'linear', keepLast: 3, adamBeta2: 0.95, gradientCheckpointing: true });
   });
 
   it('batch sizes keep their HF meaning: per device and forward pass × workers × accumulation steps', () => {
@@ -89,7 +90,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
   });
 
   const refused: [string, Record<string, unknown>, RegExp][] = [
-    ['gradient checkpointing', { gradient_checkpointing: true }, /run\.json: "gradient_checkpointing": gradient checkpointing is not supported yet \(got true\)/],
+    ['gradient checkpointing that is not a boolean', { gradient_checkpointing: 'yes' }, /run\.json: "gradientCheckpointing" must be true or false, got "yes"/],
     ['bf16 training', { bf16: true }, /"bf16": bf16 mixed-precision training .* is not supported yet/],
     ['logging every 10 steps', { logging_steps: 10 }, /"logging_steps": logging every N > 1 steps .* is not supported yet \(got 10\)/],
     ['wandb', { report_to: ['tensorboard', 'wandb'] }, /run\.json: "report_to": "wandb" is not supported \(supported: tensorboard, all, none\)/],

@@ -61,6 +61,7 @@ const HF_NAMES: Record<string, HfName> = {
   // HF: true = the newest checkpoint in output_dir.
   resume_from_checkpoint: { setting: 'resumeFrom', translate: (v) => (v === true ? 'latest' : v === false || v === null ? undefined : v) },
   seed: { setting: 'seed' },
+  gradient_checkpointing: { setting: 'gradientCheckpointing' },
   // HF's eval_steps evaluates the eval dataset's loss: our validation loss (evalEvery runs benchmark tasks).
   eval_steps: { setting: 'evalSteps', translate: stepCount('eval_steps') },
   report_to: {
@@ -82,7 +83,6 @@ export const HF_BATCH_NAMES = ['per_device_train_batch_size', 'gradient_accumula
  * ignored); the value that means "off" (HF's default) is accepted.
  */
 const UNSUPPORTED: Record<string, { off: (v: unknown) => boolean; what: string }> = {
-  gradient_checkpointing: { off: (v) => v === false, what: 'gradient checkpointing' },
   bf16: { off: (v) => v === false, what: 'bf16 mixed-precision training (dft trains in float32; "dtype" sets the saved checkpoint dtype)' },
   fp16: { off: (v) => v === false, what: 'fp16 mixed-precision training (dft trains in float32; "dtype" sets the saved checkpoint dtype)' },
   // dft writes one log.jsonl row per optimizer step.

@@ -105,6 +105,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
   const saved = resumed?.config as SavedConfig | undefined;
   if (saved) for (const line of checkResumedObjective(saved, c, checkpointDir!, c.allowConfigChange)) progress.message(line);
   const { model, tokenizer } = loadPretrained(checkpointDir ?? c.model, { seed: c.seed });
+  model.gradientCheckpointing = c.gradientCheckpointing;
   // Everything opened from here on is released on every path out (errors included), so an in-process caller
   // (tests, a notebook) does not accumulate model weights or open files.
   let ds: Dataset | null = null;

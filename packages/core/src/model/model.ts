@@ -5,6 +5,7 @@ import { attentionBias, positionIds } from './attention-mask.js';
 import type { ModelConfig } from './config.js';
 import { parameterSpecs } from './config.js';
 import { KVCache } from './kv-cache.js';
+import { recomputeInBackward } from './recompute.js';
 import { applyRope, inverseFrequencies, ropeTables } from './rope.js';
 import { stopGradient } from './stop-gradient.js';
 import type { ForwardOptions, ForwardResult, HookedCausalLM, LmHeadOptions } from './types.js';
@@ -25,6 +26,9 @@ interface PassContext {
   cache?: KVCache;
 }
 
+/** The tensor of a parameter by HF name (the model's variable, or the stand-in a recomputed layer was given). */
+type ParamOf = (name: string) => tf.Tensor;
+
 /**
  * A decoder-only transformer (LLaMA family, Gemma-2) following Hugging Face's semantics, with hidden-state hooks
  * and the logit lens. Parameters are `tf.Variable`s keyed by HF tensor name.
@@ -35,6 +39,12 @@ export class CausalLM implements HookedCausalLM {
   private readonly invFreq: Float32Array;
   /** Called with the layer index each time a decoder layer runs (lets tests count layer executions). */
   onLayer: ((layer: number) => void) | null = null;
+  /**
+   * Gradient checkpointing (HF's `gradient_checkpointing`): a pass under a gradient tape keeps only each decoder
+   * layer's input, and the backward pass recomputes the layer from it. Same gradients, less memory, one more forward
+   * pass of the layers. Passes with a KV cache (decoding) never recompute.
+   */
+  gradientCheckpointing = false;
 
   constructor(config: ModelConfig, params: Map<string, tf.Variable>) {
     this.config = config;
@@ -87,7 +97,7 @@ export class CausalLM implements HookedCausalLM {
       let x = this.embed(ids);
       keepIf(0, x);
       for (let i = 0; i < stop; i++) {
-        x = this.layer(i, x, ctx);
+        x = this.gradientCheckpointing && !opts.cache ? this.recomputedLayer(i, x, ctx, mask) : this.layer(i, x, ctx);
         if (i + 1 < L) keepIf(i + 1, x);
       }
       let logits: tf.Tensor3D | undefined;
@@ -191,34 +201,53 @@ export class CausalLM implements HookedCausalLM {
     return c.finalLogitSoftcapping ? softcap(logits, c.finalLogitSoftcapping) : logits;
   }
 
-  private layer(i: number, x: tf.Tensor3D, ctx: PassContext): tf.Tensor3D {
+  /**
+   * Decoder layer i with its weights as explicit inputs of a recomputed op: only `x` is kept for the backward pass,
+   * which replays the layer. The pass context (rotary tables, attention biases) is rebuilt from the host-side mask
+   * for the replay, since the forward's copies are released with the forward pass.
+   */
+  private recomputedLayer(i: number, x: tf.Tensor3D, ctx: PassContext, mask: Int32Array): tf.Tensor3D {
+    const prefix = `model.layers.${i}.`;
+    const names = [...this.params.keys()].filter((n) => n.startsWith(prefix));
+    return recomputeInBackward(
+      ([h], weights, pass) => {
+        const given = new Map(names.map((n, k) => [n, weights[k]!]));
+        const passCtx = pass === 'forward' ? ctx : this.passContext(mask, ctx.batch, ctx.time, ctx.width);
+        return this.layer(i, h as tf.Tensor3D, passCtx, (n) => given.get(n)!);
+      },
+      [x],
+      names.map((n) => this.p(n)),
+    );
+  }
+
+  private layer(i: number, x: tf.Tensor3D, ctx: PassContext, param: ParamOf = (n) => this.p(n)): tf.Tensor3D {
     this.onLayer?.(i);
     const c = this.config;
     const p = `model.layers.${i}`;
-    const w = (n: string) => this.p(`${p}.${n}.weight`);
+    const w = (n: string) => param(`${p}.${n}.weight`);
     if (c.gemma) {
-      const a = this.norm(this.attention(i, this.norm(x, w('input_layernorm')), ctx), w('post_attention_layernorm'));
+      const a = this.norm(this.attention(i, this.norm(x, w('input_layernorm')), ctx, param), w('post_attention_layernorm'));
       const h: tf.Tensor3D = tf.add(x, a);
-      const m = this.norm(this.mlp(i, this.norm(h, w('pre_feedforward_layernorm'))), w('post_feedforward_layernorm'));
+      const m = this.norm(this.mlp(i, this.norm(h, w('pre_feedforward_layernorm')), param), w('post_feedforward_layernorm'));
       return tf.add(h, m);
     }
-    const h: tf.Tensor3D = tf.add(x, this.attention(i, this.norm(x, w('input_layernorm')), ctx));
-    return tf.add(h, this.mlp(i, this.norm(h, w('post_attention_layernorm'))));
+    const h: tf.Tensor3D = tf.add(x, this.attention(i, this.norm(x, w('input_layernorm')), ctx, param));
+    return tf.add(h, this.mlp(i, this.norm(h, w('post_attention_layernorm')), param));
   }
 
-  private mlp(i: number, x: tf.Tensor3D): tf.Tensor3D {
+  private mlp(i: number, x: tf.Tensor3D, param: ParamOf): tf.Tensor3D {
     const p = `model.layers.${i}.mlp`;
-    const gate = this.linear(x, this.p(`${p}.gate_proj.weight`) as tf.Tensor2D);
-    const up = this.linear(x, this.p(`${p}.up_proj.weight`) as tf.Tensor2D);
+    const gate = this.linear(x, param(`${p}.gate_proj.weight`) as tf.Tensor2D);
+    const up = this.linear(x, param(`${p}.up_proj.weight`) as tf.Tensor2D);
     const silu = this.config.activation === 'silu';
     const fused = fusedKernels();
     const gated = fused
       ? fused.gatedActivation(gate, up, silu ? 'silu' : 'gelu_tanh')
       : (tf.mul(silu ? tf.mul(gate, tf.sigmoid(gate)) : geluTanh(gate), up) as tf.Tensor3D);
-    return this.linear(gated, this.p(`${p}.down_proj.weight`) as tf.Tensor2D);
+    return this.linear(gated, param(`${p}.down_proj.weight`) as tf.Tensor2D);
   }
 
-  private attention(i: number, x: tf.Tensor3D, ctx: PassContext): tf.Tensor3D {
+  private attention(i: number, x: tf.Tensor3D, ctx: PassContext, param: ParamOf): tf.Tensor3D {
     const c = this.config;
     const { batch: B, time: T } = ctx;
     const H = c.numHeads;
@@ -226,7 +255,7 @@ export class CausalLM implements HookedCausalLM {
     const hd = c.headDim;
     const p = `model.layers.${i}.self_attn`;
     const proj = (n: string, heads: number) =>
-      tf.reshape(this.linear(x, this.p(`${p}.${n}_proj.weight`) as tf.Tensor2D), [B, T, heads, hd]) as tf.Tensor4D;
+      tf.reshape(this.linear(x, param(`${p}.${n}_proj.weight`) as tf.Tensor2D), [B, T, heads, hd]) as tf.Tensor4D;
     const q = tf.transpose(applyRope(proj('q', H), ctx.cos, ctx.sin), [0, 2, 1, 3]);
     let k = tf.transpose(applyRope(proj('k', KV), ctx.cos, ctx.sin), [0, 2, 1, 3]) as tf.Tensor4D;
     let v = tf.transpose(proj('v', KV), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -241,7 +270,7 @@ export class CausalLM implements HookedCausalLM {
     scores = tf.add(scores, c.slidingLayers[i] ? ctx.slidingBias! : ctx.fullBias);
     const out = tf.matMul(tf.softmax(scores), expand(v)); // [B, H, T, hd]
     const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, T, H * hd]) as tf.Tensor3D;
-    return this.linear(merged, this.p(`${p}.o_proj.weight`) as tf.Tensor2D);
+    return this.linear(merged, param(`${p}.o_proj.weight`) as tf.Tensor2D);
   }
 }
 
