@@ -101,7 +101,9 @@ describe.each(TEST_BACKENDS)('gradient checkpointing on %s', (backend) => {
     expect(ran).toEqual([0, 1, 1, 0]);
     // Without a tape (evaluation) nothing is replayed.
     ran.length = 0;
-    tf.tidy(() => model.forward(ids, { attentionMask: mask }));
+    tf.tidy(() => {
+      model.forward(ids, { attentionMask: mask });
+    });
     expect(ran).toEqual([0, 1, 2, 3]);
     model.onLayer = null;
     model.gradientCheckpointing = false;
