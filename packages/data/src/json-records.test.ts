@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonArray, readJsonLines } from './json-records.js';
+import { readRecords } from './sources.js';
 import { tempDir } from './test-utils/fixtures.js';
 
 const dir = tempDir();
@@ -71,5 +73,28 @@ describe('readJsonLines', () => {
     ]);
     const bad = file('{"a":1}\n{"a":\n', '.jsonl');
     await expect(all(readJsonLines(bad))).rejects.toThrow(new RegExp(`${bad}:2: not valid JSON`));
+  });
+});
+
+describe('gzipped JSON and each record\'s own text', () => {
+  it('reads .jsonl.gz and .json.gz like the plain files, keeping digits a JS number loses', async () => {
+    const lines = '{"id": 9007199254740993, "q": "中文"}\n\n{"id": 2}\n';
+    const gz = join(dir, `f${n++}.jsonl.gz`);
+    writeFileSync(gz, gzipSync(Buffer.from(lines)));
+    const rows = await all(readRecords(gz));
+    expect(rows.map((r) => r.where)).toEqual([`${gz}:1`, `${gz}:3`]);
+    expect(rows.map((r) => (r as { text?: string }).text)).toEqual(['{"id": 9007199254740993, "q": "中文"}', '{"id": 2}']);
+    const arr = join(dir, `f${n++}.json.gz`);
+    writeFileSync(arr, gzipSync(Buffer.from('[\n{"a": 1},\n {"a": [2]}\n]')));
+    const recs = await all(readRecords(arr));
+    expect(recs.map((r) => [r.value, r.where, (r as { text?: string }).text])).toEqual([
+      [{ a: 1 }, `${arr}:2`, '{"a": 1}'],
+      [{ a: [2] }, `${arr}:3`, '{"a": [2]}'],
+    ]);
+  });
+
+  it('names the file that is not gzip', async () => {
+    const bad = file('not gzip', '.jsonl.gz');
+    await expect(all(readJsonLines(bad))).rejects.toThrow(`${bad}: not a valid gzip file`);
   });
 });

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { SourceRecord } from './source-record.js';
 
 const enum S {
@@ -13,6 +15,27 @@ const enum S {
 
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
+}
+
+/**
+ * A source file's text in UTF-8 chunks, gunzipped when its name ends in `.gz` (evaluation sets such as MKQA ship
+ * gzipped JSON Lines). `onBytes` gets the bytes read from the file itself, so progress matches its size on disk.
+ */
+export async function* readTextChunks(file: string, onBytes?: (bytesRead: number) => void, highWaterMark = 1 << 16): AsyncGenerator<string> {
+  const raw = createReadStream(file, { highWaterMark });
+  const gzipped = /\.gz$/i.test(file);
+  const text = gzipped ? pipeline(raw, createGunzip(), () => {}) : raw;
+  text.setEncoding('utf8');
+  try {
+    for await (const chunk of text as AsyncIterable<string>) {
+      onBytes?.(raw.bytesRead);
+      yield chunk;
+    }
+  } catch (e) {
+    // zlib's own message ("incorrect header check") does not say which file.
+    if (gzipped && String((e as NodeJS.ErrnoException).code).startsWith('Z_')) throw new Error(`${file}: not a valid gzip file (${(e as Error).message})`);
+    throw e;
+  }
 }
 
 /**
@@ -41,13 +64,11 @@ export async function* readJsonArray(file: string, onBytes?: (bytesRead: number)
     } catch (e) {
       throw new Error(`${file}:${startLine}: record ${index} is not valid JSON (${(e as Error).message})`);
     }
-    return { value, index: index++, file, where: `${file}:${startLine}` };
+    return { value, index: index++, file, where: `${file}:${startLine}`, text: whole };
   };
   const found = (ch: string) => (ch === undefined ? 'end of file' : JSON.stringify(ch));
 
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
-  for await (const chunk of stream as AsyncIterable<string>) {
-    onBytes?.(stream.bytesRead);
+  for await (const chunk of readTextChunks(file, onBytes)) {
     let from = 0;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
@@ -122,14 +143,12 @@ export async function* readJsonArray(file: string, onBytes?: (bytesRead: number)
     throw new Error(`${file}:${line}: unexpected end of file: the JSON array is not closed (last complete record ${index - 1})`);
 }
 
-/** Streams a JSON Lines file; blank lines are skipped; errors name file and line. */
+/** Streams a JSON Lines file (`.gz` too); blank lines are skipped; errors name file and line. */
 export async function* readJsonLines(file: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<SourceRecord> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const rl = createInterface({ input: Readable.from(readTextChunks(file, onBytes)), crlfDelay: Infinity });
   let line = 0;
   let index = 0;
   for await (const text of rl) {
-    onBytes?.(stream.bytesRead);
     line++;
     const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
     if (t.trim() === '') continue;
@@ -140,6 +159,6 @@ export async function* readJsonLines(file: string, onBytes?: (bytesRead: number)
       rl.close();
       throw new Error(`${file}:${line}: not valid JSON (${(e as Error).message})`);
     }
-    yield { value, index: index++, file, where: `${file}:${line}` };
+    yield { value, index: index++, file, where: `${file}:${line}`, text: t };
   }
 }

@@ -6,4 +6,6 @@ export interface SourceRecord {
   file: string;
   /** `file:line` for text formats, `file: row N` for columnar ones. */
   where: string;
+  /** The record's own JSON text (JSON formats): what JSON numbers lose, such as 64-bit integer ids, is read here. */
+  text?: string;
 }

@@ -1,7 +1,7 @@
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { readArrowIpc, hfDatasetFiles, readParquet } from './columnar-records.js';
-import { readJsonArray, readJsonLines } from './json-records.js';
+import { readJsonArray, readJsonLines, readTextChunks } from './json-records.js';
 import type { SourceRecord } from './source-record.js';
 
 export type SourceFormat = 'json' | 'jsonl' | 'parquet' | 'arrow';
@@ -50,10 +50,14 @@ export function expandInputs(inputs: string | string[]): string[] {
   return out;
 }
 
-/** Format of a file from its extension; a `.json` file whose first character is `{` is JSON Lines (HF to_json). */
+/**
+ * Format of a file from its extension (a gzipped `.json.gz` / `.jsonl.gz` by the one before `.gz`); a `.json`
+ * file whose first character is `{` is JSON Lines (HF to_json).
+ */
 export async function detectFormat(file: string, format: FormatOption = 'auto'): Promise<SourceFormat> {
   if (format !== 'auto') return format;
-  const byExt = EXTENSIONS[extname(file).toLowerCase()];
+  const ext = extname(file.replace(/\.gz$/i, '')).toLowerCase();
+  const byExt = EXTENSIONS[ext];
   if (byExt === undefined)
     throw new Error(`${basename(file)}: unknown file type "${extname(file)}" (use .json, .jsonl, .parquet, .arrow or give format)`);
   if (byExt !== 'json') return byExt;
@@ -62,7 +66,7 @@ export async function detectFormat(file: string, format: FormatOption = 'auto'):
 }
 
 async function firstNonBlankChar(file: string): Promise<string | null> {
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 4096 }) as AsyncIterable<string>) {
+  for await (const chunk of readTextChunks(file, undefined, 4096)) {
     const m = /[^\s\uFEFF]/.exec(chunk);
     if (m) return m[0];
   }
