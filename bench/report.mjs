@@ -14,14 +14,14 @@ import { RESULTS_DIR, printTable, writeResults } from './results-io.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
-const evalDist = join(root, 'packages/eval/dist/index.js');
+const screenshotDist = join(root, 'packages/cli/dist/report/screenshot.js');
 const args = process.argv.slice(2);
 const steps = Number(args[args.indexOf('--steps') + 1] ?? 0) || 12;
-if (!existsSync(bin) || !existsSync(evalDist)) {
-  console.error('bench report: packages/cli/dist or packages/eval/dist missing, run `pnpm build` first');
+if (!existsSync(bin) || !existsSync(screenshotDist)) {
+  console.error('bench report: packages/cli/dist missing, run `pnpm build` first');
   process.exit(1);
 }
-const { screenshotHtml } = await import(evalDist);
+const { screenshotHtml } = await import(screenshotDist);
 
 const tmp = mkdtempSync(join(tmpdir(), 'dft-bench-report-'));
 try {

@@ -7,6 +7,8 @@ export { runTrainJob } from './train/train-job.js';
 export type { TrainJobResult } from './train/train-job.js';
 export { renderReport } from './report/html-report.js';
 export { lineChart } from './report/svg-chart.js';
+export { CHROMIUM_NAMES, findChromium, screenshotHtml } from './report/screenshot.js';
+export type { ScreenshotOptions, ScreenshotResult } from './report/screenshot.js';
 export { toDftBatch } from './train/batch-tensors.js';
 export { scoreIds } from './commands/score.js';
 export { layersCommand, resolveAutoLayers, readLayerExamples, layerDataFile, DEFAULT_LAYERS_LIMIT } from './commands/layers.js';

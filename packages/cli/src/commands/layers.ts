@@ -9,7 +9,6 @@ import {
   LAYERS_FILES,
   layersReport,
   layersTable,
-  screenshotHtml,
   suggestFromAnalysis,
   writeLayersReport,
   type DropRuleOptions,
@@ -18,6 +17,7 @@ import {
   type LayerExample,
   type LayerSuggestion,
 } from '@dft/eval';
+import { screenshotHtml } from '../report/screenshot.js';
 import type { Pool } from '@dft/losses';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
 import { checkData } from '../train/check-data.js';

@@ -1,5 +1,6 @@
 import { isEvalRow, type EvalLogRow, type LogEntry, type LogRow } from '@dft/core';
-import { escapeHtml, lineChart, type Series } from './svg-chart.js';
+import { escapeXml } from '@dft/util';
+import { lineChart, type Series } from './svg-chart.js';
 
 export interface ReportInput {
   title: string;
@@ -46,7 +47,7 @@ export function renderReport(r: ReportInput): string {
   const lastEval = evals[evals.length - 1];
   const results = r.results?.length
     ? `<h2>Final evaluation</h2><table><tr><th>task</th><th>lang</th><th>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>${r.results
-        .map((x) => `<tr><td>${escapeHtml(x.task)}</td><td>${escapeHtml(x.lang)}</td><td>${escapeHtml(x.metric)}</td><td>${x.value.toFixed(2)}</td><td>${x.stderr === null ? '' : x.stderr.toFixed(2)}</td><td>${x.n}</td></tr>`)
+        .map((x) => `<tr><td>${escapeXml(x.task)}</td><td>${escapeXml(x.lang)}</td><td>${escapeXml(x.metric)}</td><td>${x.value.toFixed(2)}</td><td>${x.stderr === null ? '' : x.stderr.toFixed(2)}</td><td>${x.n}</td></tr>`)
         .join('')}</table>`
     : '';
   const summary = last
@@ -55,15 +56,15 @@ export function renderReport(r: ReportInput): string {
       }.</p>`
     : '<p>No steps were run.</p>';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0;border:1px solid #ddd;padding:8px}figcaption{font-weight:600;margin-bottom:4px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}pre{background:#f6f6f6;padding:8px;overflow:auto}</style>
 </head><body>
-<h1>${escapeHtml(r.title)}</h1>
+<h1>${escapeXml(r.title)}</h1>
 ${summary}
-${r.checkpoint ? `<p>Checkpoint: <code>${escapeHtml(r.checkpoint)}</code></p>` : ''}
+${r.checkpoint ? `<p>Checkpoint: <code>${escapeXml(r.checkpoint)}</code></p>` : ''}
 <div class="charts">${charts.join('\n')}</div>
 ${results}
-<h2>Configuration</h2><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre>
+<h2>Configuration</h2><pre>${escapeXml(JSON.stringify(r.config, null, 2))}</pre>
 </body></html>
 `;
 }

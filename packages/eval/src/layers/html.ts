@@ -1,5 +1,6 @@
 import type { LayersReport, ModelLayers } from './report.js';
-import { escapeXml as esc, layerChart, type PlotMarker, type PlotSeries } from './svg-plot.js';
+import { escapeXml as esc } from '@dft/util';
+import { layerChart, type PlotMarker, type PlotSeries } from './svg-plot.js';
 
 function markers(m: ModelLayers, prefix = ''): PlotMarker[] {
   return [

@@ -10,5 +10,3 @@ export type { LayersReport, ModelLayers } from './report.js';
 export { renderLayersHtml } from './html.js';
 export { layerChart } from './svg-plot.js';
 export type { LayerChartOptions, PlotMarker, PlotSeries } from './svg-plot.js';
-export { CHROMIUM_NAMES, findChromium, screenshotHtml } from './screenshot.js';
-export type { ScreenshotOptions, ScreenshotResult } from './screenshot.js';
