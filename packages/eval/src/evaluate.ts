@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@dft/core';
 import type { Tokenizer } from '@dft/tokenizer';
-import type { GenExample, McExample } from './prompts/types.js';
+import type { GenExample, McExample } from './tasks/types.js';
 import { toRows, type ResultRow } from './results/rows.js';
 import { greedyAnswers } from './scoring/greedy-answers.js';
 import { loglikelihoods } from './scoring/loglikelihood.js';

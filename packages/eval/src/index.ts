@@ -5,7 +5,7 @@ export { mean, stderrOfMean } from './metrics/stats.js';
 export { accuracy, accuracyNorm, argmax, mc2 } from './metrics/multiple-choice.js';
 
 export { TASKS, TASK_NAMES, getTask } from './tasks/registry.js';
-export type { MetricName, TaskDef, McTask, GenTask } from './tasks/registry.js';
+export type { MetricName, TaskDef, McTask, GenTask, McExample, GenExample, QaRecord } from './tasks/types.js';
 export { parseTaskSpecs } from './tasks/task-spec.js';
 export type { TaskRef } from './tasks/task-spec.js';
 export { loadTask } from './tasks/load-task.js';
@@ -14,18 +14,19 @@ export { defaultDataDir, resolveTaskFile } from './tasks/resolve-path.js';
 export { sampleExamples, limitCount } from './tasks/sample.js';
 export type { SampleOptions } from './tasks/sample.js';
 
-export type { McExample, GenExample } from './prompts/types.js';
-export { TRUTHFULQA_PRIMER } from './prompts/truthfulqa.js';
-
-export { loadXnli } from './loaders/xnli.js';
-export { loadXcopa } from './loaders/xcopa.js';
-export { loadXStoryCloze } from './loaders/xstorycloze.js';
-export { loadMmlu } from './loaders/mmlu.js';
-export { loadTruthfulQa } from './loaders/truthfulqa.js';
-export { loadSquad } from './loaders/squad.js';
-export { loadMkqa } from './loaders/mkqa.js';
-export type * from './loaders/types.js';
-export type { TableRows } from './io/json-records.js';
+export { loadXnli } from './tasks/xnli.js';
+export type { NliLabel, NliRecord } from './tasks/xnli.js';
+export { loadXcopa } from './tasks/xcopa.js';
+export type { CopaRecord } from './tasks/xcopa.js';
+export { loadXStoryCloze } from './tasks/xstorycloze.js';
+export type { StoryRecord } from './tasks/xstorycloze.js';
+export { loadMmlu } from './tasks/mmlu.js';
+export type { MmluRecord } from './tasks/mmlu.js';
+export { loadTruthfulQa, TRUTHFULQA_PRIMER } from './tasks/truthfulqa.js';
+export type { Targets, TruthfulRecord } from './tasks/truthfulqa.js';
+export { loadSquad } from './io/squad.js';
+export { loadMkqa } from './tasks/mkqa.js';
+export type { TableRows } from './io/record-rows.js';
 
 export { toRows } from './results/rows.js';
 export type { ResultRow, PerExample } from './results/rows.js';

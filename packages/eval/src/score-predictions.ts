@@ -1,6 +1,5 @@
-import { integerFieldText, parseJsonLines } from './io/json-records.js';
-import { readText } from './io/read-text.js';
 import { describe } from './io/fields.js';
+import { integerFieldText, readRows } from './io/record-rows.js';
 import { toRows, type ResultRow } from './results/rows.js';
 import { qaScores, type QaPrediction } from './scoring/qa-metrics.js';
 import { loadTask, type TaskDataOptions } from './tasks/load-task.js';
@@ -16,11 +15,10 @@ export interface ScorePredictionsOptions extends TaskDataOptions {
 }
 
 /** Reads `{id, prediction}` JSON Lines, checking every row (file + line in errors). */
-export function readPredictionsFile(path: string): Map<string, string> {
+export async function readPredictionsFile(path: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const rec of parseJsonLines(readText(path, 'predictions'), path)) {
-    const { value: o, line } = rec;
-    const at = `${path}:${line}`;
+  for (const rec of (await readRows(path, 'predictions', 'jsonl')).records) {
+    const { value: o, where: at } = rec;
     if (typeof o.id !== 'string' && typeof o.id !== 'number') throw new Error(`eval: ${at}: "id" must be a string or number, got ${describe(o.id)}`);
     if (typeof o.prediction !== 'string') throw new Error(`eval: ${at}: "prediction" must be a string, got ${describe(o.prediction)}`);
     const id = integerFieldText(rec, 'id');
@@ -42,7 +40,7 @@ export async function scorePredictionsFile(opts: ScorePredictionsOptions): Promi
   const { task, lang } = refs[0];
   const loaded = await loadTask(task, lang, opts);
   if (loaded.kind !== 'gen') throw new Error(`eval: ${task} is multiple choice; only xquad, mlqa and mkqa predictions can be scored from a file`);
-  const preds = readPredictionsFile(opts.predictions);
+  const preds = await readPredictionsFile(opts.predictions);
   const byId = new Map(loaded.examples.map((ex) => [ex.id, ex]));
   for (const id of preds.keys()) {
     if (!byId.has(id)) throw new Error(`eval: ${opts.predictions}: id "${id}" is not a question of ${task}:${lang} (${loaded.file})`);

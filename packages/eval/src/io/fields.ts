@@ -1,16 +1,4 @@
-import type { JsonObject } from './json-records.js';
-
-/** How records of a file are counted in messages: text lines, JSON array records (1-based), Parquet rows. */
-export type RecordUnit = 'line' | 'record' | 'row';
-
-/**
- * Where a record came from, for error messages: `file:line`, `file: record n`, or `file: row i` (0-based, as
- * the data package, pandas and `datasets` number the rows of a Parquet file; `line` is i + 1).
- */
-export function where(path: string, line: number, unit: RecordUnit = 'line'): string {
-  if (unit === 'line') return `${path}:${line}`;
-  return unit === 'record' ? `${path}: record ${line}` : `${path}: row ${line - 1}`;
-}
+import type { JsonObject } from './record-rows.js';
 
 /** A required non-empty string field. */
 export function str(o: JsonObject, key: string, at: string): string {

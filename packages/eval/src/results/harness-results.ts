@@ -1,4 +1,4 @@
-import type { MetricName } from '../tasks/registry.js';
+import type { MetricName } from '../tasks/types.js';
 import { getTask } from '../tasks/registry.js';
 import { harnessTaskName, harnessTaskVersion } from '../tasks/harness-names.js';
 import { promptTemplate } from '../tasks/prompt-template.js';

@@ -1,4 +1,4 @@
-import type { MetricName } from '../tasks/registry.js';
+import type { MetricName } from '../tasks/types.js';
 import { mean, stderrOfMean } from '../metrics/stats.js';
 
 /** One metric of one (task, language) run; values in points (0–100) as the official scripts print them. */

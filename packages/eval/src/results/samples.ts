@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TaskRun } from '../evaluate.js';
-import type { MetricName } from '../tasks/registry.js';
+import type { MetricName } from '../tasks/types.js';
 import { HARNESS_METRIC } from './harness-results.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

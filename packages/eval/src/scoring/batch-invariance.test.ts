@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CausalLM } from '@dft/core';
 import { loadTask } from '../tasks/load-task.js';
 import { sampleExamples } from '../tasks/sample.js';
-import type { McExample } from '../prompts/types.js';
+import type { McExample } from '../tasks/types.js';
 import { FIXTURES, HAS_SHARED, REPO_ROOT, SHARED_EVAL, SKIP_SHARED } from '../test-utils/paths.js';
 import { useTinyModels } from '../test-utils/models.js';
 import { loglikelihoods } from './loglikelihood.js';

@@ -4,10 +4,10 @@ import { plainLoglikelihood, useTinyModels } from '../test-utils/models.js';
 import { loglikelihoods } from './loglikelihood.js';
 import { tokenizeMc, type McRequest } from './tokenize-mc.js';
 import { truncateRequests } from './truncate.js';
-import { xcopaExample } from '../prompts/xcopa.js';
-import { truthfulMc2Example } from '../prompts/truthfulqa.js';
-import { mmluExample } from '../prompts/mmlu.js';
-import { xnliExample } from '../prompts/xnli.js';
+import { xcopaExample } from '../tasks/xcopa.js';
+import { truthfulMc2Example } from '../tasks/truthfulqa.js';
+import { mmluExample } from '../tasks/mmlu.js';
+import { xnliExample } from '../tasks/xnli.js';
 
 const TOL = 1e-4;
 

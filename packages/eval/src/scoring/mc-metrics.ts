@@ -1,7 +1,7 @@
 import { accuracy, accuracyNorm, argmax, mc2 } from '../metrics/multiple-choice.js';
-import type { McExample } from '../prompts/types.js';
+import type { McExample } from '../tasks/types.js';
 import type { PerExample } from '../results/rows.js';
-import type { MetricName } from '../tasks/registry.js';
+import type { MetricName } from '../tasks/types.js';
 
 /** What one multiple-choice example came to, for the predictions file. */
 export interface McPrediction {

@@ -1,7 +1,7 @@
 import { scoreQa, type QaTask } from '../metrics/qa-score.js';
-import type { GenExample } from '../prompts/types.js';
+import type { GenExample } from '../tasks/types.js';
 import type { PerExample } from '../results/rows.js';
-import type { MetricName } from '../tasks/registry.js';
+import type { MetricName } from '../tasks/types.js';
 
 export interface QaPrediction {
   id: string;

@@ -1,5 +1,5 @@
 import type { Tokenizer } from '@dft/tokenizer';
-import type { McExample } from '../prompts/types.js';
+import type { McExample } from '../tasks/types.js';
 
 /** Token ids of one multiple-choice example: the shared context and each choice's continuation. */
 export interface McRequest {

@@ -4,12 +4,10 @@ import { TASKS } from './registry.js';
  * lm-evaluation-harness's name for one of our tasks in a language: `xnli_zh`, `xcopa_vi`, `xstorycloze_ar`,
  * `mmlu` (English) / `m_mmlu_zh` (Okapi), `truthfulqa_mc2` / `truthfulqa_zh_mc2` (Okapi), `xquad_zh`,
  * `mlqa_zh_zh` (context and question language). MKQA has no harness task; it follows the same `task_lang` form.
+ * A task file names its own where it is not `task_lang`.
  */
 export function harnessTaskName(task: string, lang: string): string {
-  if (task === 'mmlu') return lang === 'en' ? 'mmlu' : `m_mmlu_${lang}`;
-  if (task === 'truthfulqa_mc1' || task === 'truthfulqa_mc2') return lang === 'en' ? task : `truthfulqa_${lang}_${task.slice(-3)}`;
-  if (task === 'mlqa') return `mlqa_${lang}_${lang}`;
-  return `${task}_${lang}`;
+  return TASKS[task]?.harness?.name(lang) ?? `${task}_${lang}`;
 }
 
 /**
@@ -17,11 +15,7 @@ export function harnessTaskName(task: string, lang: string): string {
  * MKQA, which the harness lacks): results files carry it as the harness does, so that they compare.
  */
 export function harnessTaskVersion(task: string, lang: string): number {
-  if (task === 'mmlu') return lang === 'en' ? 2 : 0;
-  if (task === 'truthfulqa_mc1') return lang === 'en' ? 2 : 1;
-  if (task === 'truthfulqa_mc2') return lang === 'en' ? 3 : 1;
-  if (task === 'mlqa') return 0.1;
-  return 1;
+  return TASKS[task]?.harness?.version(lang) ?? 1;
 }
 
 let byHarnessName: Map<string, { task: string; lang: string }> | null = null;

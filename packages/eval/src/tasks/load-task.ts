@@ -1,6 +1,7 @@
-import { parquetFiles, readParquetRows } from '../io/parquet-records.js';
-import type { GenExample, McExample } from '../prompts/types.js';
-import { getTask, type GenTask, type McTask, type TaskDef } from './registry.js';
+import { parquetFiles } from '../io/parquet-shards.js';
+import { readRows } from '../io/record-rows.js';
+import { getTask } from './registry.js';
+import type { GenExample, GenTask, McExample, McTask, TaskDef } from './types.js';
 import { resolveTaskFile } from './resolve-path.js';
 
 export interface TaskDataOptions {
@@ -36,7 +37,7 @@ async function readExamples(def: TaskDef, file: string, lang: string): Promise<(
   const fromRows = def.fromRows;
   if (!fromRows) throw new Error(`eval: ${def.name}:${lang}: ${file}: this task is not read from Parquet (use its JSON Lines file)`);
   const out: (McExample | GenExample)[] = [];
-  for (const shard of shards) out.push(...fromRows(await readParquetRows(shard), lang));
+  for (const shard of shards) out.push(...fromRows(await readRows(shard, def.name, 'parquet'), lang));
   return out;
 }
 

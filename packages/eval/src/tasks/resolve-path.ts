@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parquetFiles } from '../io/parquet-records.js';
-import type { TaskDef } from './registry.js';
+import { parquetFiles } from '../io/parquet-shards.js';
+import type { TaskDef } from './types.js';
 
 /** A folder holding a Hub split's Parquet shards (`<split>-0000i-of-0000n.parquet`) is a task's data itself. */
 function holdsShards(task: TaskDef, folder: string): boolean {

@@ -1,5 +1,6 @@
 import { fromHarnessName } from './harness-names.js';
-import { getTask, TASKS, type TaskDef } from './registry.js';
+import { getTask, TASKS } from './registry.js';
+import type { TaskDef } from './types.js';
 
 /** One (task, language) pair to evaluate. */
 export interface TaskRef {
@@ -7,9 +8,9 @@ export interface TaskRef {
   lang: string;
 }
 
-/** Language spellings accepted for a task besides its own codes (MKQA calls Chinese `zh_cn`). */
+/** A task's own code for a language, where the task spells it differently (MKQA calls Chinese `zh_cn`). */
 function canonicalLang(task: TaskDef, lang: string): string {
-  return task.name === 'mkqa' && lang === 'zh' ? 'zh_cn' : lang;
+  return task.langAliases?.[lang] ?? lang;
 }
 
 function checkLang(task: TaskDef, lang: string, spec: string): string {

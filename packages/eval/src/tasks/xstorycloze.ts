@@ -1,8 +1,16 @@
-import { readText } from '../io/read-text.js';
-import { parseJsonLines, type TableRows } from '../io/json-records.js';
 import { expectCells, parseDelimited } from '../io/delimited.js';
-import { describe, where } from '../io/fields.js';
-import type { StoryRecord } from './types.js';
+import { describe } from '../io/fields.js';
+import { readText } from '../io/read-text.js';
+import { readRows, type TableRows } from '../io/record-rows.js';
+import { mcTask, placeholder, type McExample } from './types.js';
+
+/** XStoryCloze: four context sentences, two endings, `label` = index of the right ending. */
+export interface StoryRecord {
+  id: string;
+  sentences: [string, string, string, string];
+  endings: [string, string];
+  label: 0 | 1;
+}
 
 /** Upstream (ROCStories / XStoryCloze TSV, CSV) column names and the HF `xstory_cloze` field names. */
 const UPSTREAM = [
@@ -31,20 +39,17 @@ function toRecord(get: (i: number) => unknown, at: string): StoryRecord {
 }
 
 /** Record rows with the HF `xstory_cloze` field names (JSON Lines, or the Hub's Parquet). */
-export function xstoryclozeRows({ path, records, unit }: TableRows): StoryRecord[] {
-  return records.map(({ value: o, line }) => toRecord((i) => o[HF[i]], where(path, line, unit)));
+export function xstoryclozeRows({ records }: TableRows): StoryRecord[] {
+  return records.map(({ value: o, where }) => toRecord((i) => o[HF[i]], where));
 }
 
 /**
  * XStoryCloze: TSV or CSV with the upstream header (`InputStoryid, InputSentence1..4, RandomFifthSentenceQuiz1,
  * RandomFifthSentenceQuiz2, AnswerRightEnding`), or JSON Lines with the HF field names.
  */
-export function loadXStoryCloze(path: string): StoryRecord[] {
-  const text = readText(path, 'XStoryCloze');
-  if (/\.jsonl(\.gz)?$/i.test(path)) {
-    return xstoryclozeRows({ path, records: parseJsonLines(text, path), unit: 'line' });
-  }
-  const rows = parseDelimited(text, path);
+export async function loadXStoryCloze(path: string): Promise<StoryRecord[]> {
+  if (/\.jsonl(\.gz)?$/i.test(path)) return xstoryclozeRows(await readRows(path, 'XStoryCloze'));
+  const rows = parseDelimited(readText(path, 'XStoryCloze'), path);
   if (rows.length === 0) throw new Error(`eval: ${path} is empty (expected a header and XStoryCloze rows)`);
   const head = rows[0].cells.map((c) => c.trim());
   const cols = UPSTREAM.map((name) => {
@@ -57,3 +62,30 @@ export function loadXStoryCloze(path: string): StoryRecord[] {
     return toRecord((i) => r.cells[cols[i]], `${path}:${r.line}`);
   });
 }
+
+/** The four sentences joined by spaces → ` ending`. */
+export function xstoryclozeExample(r: StoryRecord): McExample {
+  return { id: r.id, context: r.sentences.join(' '), choices: [...r.endings], delimiter: ' ', gold: r.label };
+}
+
+const LANGS = ['en', 'zh', 'ar'] as const;
+
+/** XStoryCloze (lm-evaluation-harness `xstorycloze_<lang>`): the right ending of a four-sentence story. */
+export const xstorycloze = mcTask({
+  name: 'xstorycloze',
+  langs: LANGS,
+  candidates: (l) => [
+    `spring2016.val.${l}.tsv.split_20_80_eval.tsv`, `${l}/spring2016.val.${l}.tsv.split_20_80_eval.tsv`,
+    `${l}.tsv`, `${l}.csv`, `${l}.jsonl`,
+  ],
+  load: async (p) => (await loadXStoryCloze(p)).map(xstoryclozeExample),
+  fromRows: (rows) => xstoryclozeRows(rows).map(xstoryclozeExample),
+  template: () =>
+    xstoryclozeExample({
+      id: '',
+      sentences: [1, 2, 3, 4].map((i) => placeholder(`input_sentence_${i}`)) as [string, string, string, string],
+      endings: [placeholder('sentence_quiz1'), placeholder('sentence_quiz2')],
+      label: 0,
+    }),
+  hub: { path: () => 'juletxara/xstory_cloze', config: (l) => l, splits: ['eval'] },
+});

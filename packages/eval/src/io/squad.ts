@@ -1,7 +1,16 @@
-import { readText } from '../io/read-text.js';
-import { parseJsonDocument, parseJsonLines, type JsonObject, type TableRows } from '../io/json-records.js';
-import { arr, describe, obj, str, where } from '../io/fields.js';
-import type { QaRecord } from './types.js';
+import type { QaRecord } from '../tasks/types.js';
+import { arr, describe, obj, str } from './fields.js';
+import { readText } from './read-text.js';
+import { readRows, type JsonObject, type TableRows } from './record-rows.js';
+
+/** Parses a whole-file JSON document, naming the file on a syntax error. */
+function parseJsonDocument(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`eval: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
 
 /** Question ids are unique within a file: a repeated one means the file was concatenated or corrupted. */
 function checkId(ids: Set<string>, id: string, at: string): void {
@@ -14,10 +23,9 @@ function checkId(ids: Set<string>, id: string, at: string): void {
  * One question per row, as the Hub's `google/xquad` and `facebook/mlqa` ship them (Parquet, or JSON Lines from
  * `to_json`): `id`, `context`, `question`, `answers: {text: [...], answer_start: [...]}`.
  */
-export function squadRows({ path, records, unit }: TableRows): QaRecord[] {
+export function squadRows({ records }: TableRows): QaRecord[] {
   const ids = new Set<string>();
-  return records.map(({ value: o, line }) => {
-    const at = where(path, line, unit);
+  return records.map(({ value: o, where: at }) => {
     const id = o.id === undefined || o.id === null ? '' : String(o.id);
     checkId(ids, id, at);
     const answers = arr(obj(o, 'answers', at), 'text', `${at} answers`);
@@ -33,10 +41,9 @@ export function squadRows({ path, records, unit }: TableRows): QaRecord[] {
  * SQuAD v1.1 JSON (XQuAD, MLQA): `data[].paragraphs[].{context, qas[].{id, question, answers[].text}}`, or
  * JSON Lines with one question per row (`squadRows`).
  */
-export function loadSquad(path: string, what: string): QaRecord[] {
-  const text = readText(path, what);
-  if (/\.jsonl(\.gz)?$/i.test(path)) return squadRows({ path, records: parseJsonLines(text, path), unit: 'line' });
-  const doc = parseJsonDocument(text, path);
+export async function loadSquad(path: string, what: string): Promise<QaRecord[]> {
+  if (/\.jsonl(\.gz)?$/i.test(path)) return squadRows(await readRows(path, what));
+  const doc = parseJsonDocument(readText(path, what), path);
   if (!doc || typeof doc !== 'object' || !Array.isArray((doc as JsonObject).data)) {
     throw new Error(`eval: ${path}: expected SQuAD v1.1 JSON with a top-level "data" array`);
   }

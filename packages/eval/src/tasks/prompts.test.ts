@@ -4,7 +4,9 @@ import { xcopaExample } from './xcopa.js';
 import { xstoryclozeExample } from './xstorycloze.js';
 import { mmluExample } from './mmlu.js';
 import { truthfulMc1Example, truthfulMc2Example } from './truthfulqa.js';
-import { mkqaExample, mlqaExample, xquadExample } from './qa.js';
+import { mkqaExample } from './mkqa.js';
+import { mlqaExample } from './mlqa.js';
+import { xquadExample } from './xquad.js';
 
 const NLI = { id: '3', premise: 'P', hypothesis: 'H', label: 2 as const };
 

@@ -1,18 +1,17 @@
-import { readText } from '../io/read-text.js';
-import { integerFieldText, parseJsonLines, type JsonObject } from '../io/json-records.js';
 import { arr, describe, obj } from '../io/fields.js';
-import type { QaRecord } from './types.js';
+import { integerFieldText, readRows, type JsonObject } from '../io/record-rows.js';
+import { genTask, type GenExample, type QaRecord } from './types.js';
+import { QA_TEMPLATE_RECORD } from './xquad.js';
 
 /**
  * MKQA JSON Lines (`.gz` or plain): the question is `queries[lang]`, the gold answers every answer's `text`
  * and `aliases` in that language; an answer whose text is null (unanswerable, long answer) counts as "" —
  * the "No Answer" of the official script, which also de-duplicates them.
  */
-export function loadMkqa(path: string, lang: string): QaRecord[] {
+export async function loadMkqa(path: string, lang: string): Promise<QaRecord[]> {
   const ids = new Set<string>();
-  return parseJsonLines(readText(path, 'MKQA'), path).map((rec) => {
-    const { value: o, line } = rec;
-    const at = `${path}:${line}`;
+  return (await readRows(path, 'MKQA', 'jsonl')).records.map((rec) => {
+    const { value: o, where: at } = rec;
     const id = o.example_id === undefined ? '' : integerFieldText(rec, 'example_id');
     if (id === '') throw new Error(`eval: ${at}: missing "example_id"`);
     if (ids.has(id)) throw new Error(`eval: ${at}: duplicate example_id ${id}`);
@@ -42,3 +41,24 @@ export function loadMkqa(path: string, lang: string): QaRecord[] {
     return { id, question, context: '', answers: [...gold] };
   });
 }
+
+/** `Q: {question}?\nA:` */
+export function mkqaExample(r: QaRecord): GenExample {
+  return { id: r.id, prompt: `Q: ${r.question}?\nA:`, answers: r.answers };
+}
+
+const LANGS = ['en', 'zh_cn', 'vi', 'ar'] as const;
+
+/** MKQA: open-domain questions without a passage (the harness has no MKQA task; ours follows its `task_lang` names). */
+export const mkqa = genTask({
+  name: 'mkqa',
+  qa: 'mkqa',
+  langs: LANGS,
+  langAliases: { zh: 'zh_cn' },
+  metrics: ['f1', 'em'],
+  candidates: () => ['mkqa.jsonl.gz', 'mkqa.jsonl', 'test_mkqa.jsonl.gz', 'test_mkqa.jsonl'],
+  load: async (p, l) => (await loadMkqa(p, l)).map(mkqaExample),
+  template: () => mkqaExample(QA_TEMPLATE_RECORD),
+  // No Parquet: MKQA's ids are 64-bit integers, which Parquet rows read as JS numbers would not keep exactly.
+  hub: null,
+});

@@ -1,7 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readRecords as readSourceRecords } from '@dft/data';
-import type { JsonObject, Located, TableRows } from './json-records.js';
 
 /** `test-00000-of-00003.parquet` → `test` (the file names of a Hugging Face Hub dataset's Parquet shards). */
 export function shardSplit(file: string): string | null {
@@ -22,19 +20,4 @@ export function parquetFiles(path: string, splits: readonly string[]): string[] 
     if (shards.length > 0) return shards.map((f) => join(path, f));
   }
   return [];
-}
-
-/**
- * Reads a Parquet file with the data package's reader (the one `dft prepare` uses): struct columns become
- * objects, list columns arrays, so rows look like the JSON Lines the same dataset exports.
- */
-export async function readParquetRows(path: string): Promise<TableRows> {
-  const records: Located<JsonObject>[] = [];
-  for await (const rec of readSourceRecords(path, 'parquet')) {
-    if (!rec.value || typeof rec.value !== 'object' || Array.isArray(rec.value)) {
-      throw new Error(`eval: ${rec.where}: expected a row of named columns`);
-    }
-    records.push({ value: rec.value as JsonObject, line: rec.index + 1 });
-  }
-  return { path, records, unit: 'row' };
 }
