@@ -54,6 +54,7 @@ const OVERRIDES: Record<string, string> = {
   preset: 'a named recipe: paper (lr 2e-5, 3 epochs, batch 128, cosine, 3% warmup, wd 0, max length 512)',
   workers: 'data-parallel replicas (default 1); each runs micro-batch / workers examples per forward pass',
   parallel: 'auto | threads (cpu/wasm, shared memory) | processes (one per GPU); auto picks by backend',
+  'zero-stage': 'with --workers: 0 (default) | 1 shards the AdamW moments over the workers | 2 also reduce-scatters the gradients',
 };
 
 const camel = (k: string) => k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());

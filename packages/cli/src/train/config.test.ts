@@ -132,6 +132,13 @@ describe('dft train configuration', () => {
     expect(c.model).toBe(join(tmp.dir, 'models', 'tiny'));
   });
 
+  it('zeroStage: 0 by default, 1 or 2 from a flag (a number string), anything else named as an error', () => {
+    const minimal = { model: 'm', data: 'd.arrow', out: 'o', method: 'tft' };
+    expect(resolveConfig([minimal], 'file').zeroStage).toBe(0);
+    expect(resolveConfig([minimal, { zeroStage: '2' }], ['file', 'command line']).zeroStage).toBe(2);
+    expect(() => resolveConfig([minimal, { zeroStage: '3' }], ['file', 'command line'])).toThrow('command line: "zeroStage" must be 0, 1 or 2, got 3');
+  });
+
   it('--preset paper holds the paper recipe, under every explicit setting', async () => {
     expect(PRESETS.paper).toEqual({ lr: 2e-5, epochs: 3, globalBatch: 128, schedule: 'cosine', warmupRatio: 0.03, weightDecay: 0, maxLength: 512 });
     const minimal = { model: 'm', data: 'd.arrow', out: 'o', method: 'tft' };

@@ -75,6 +75,8 @@ export interface TrainConfig {
   workers: number;
   /** How replicas run: worker threads (cpu/wasm), one process per GPU (tensorflow), or auto (by backend). */
   parallel: 'auto' | 'threads' | 'processes';
+  /** ZeRO stage with several workers: 0 replicates the AdamW moments, 1 shards them, 2 also reduce-scatters gradients. */
+  zeroStage: 0 | 1 | 2;
 }
 
 export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
@@ -111,6 +113,7 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   finalEvalTasks: [],
   workers: 1,
   parallel: 'auto',
+  zeroStage: 0,
 };
 
 /** The paper's recipe (Huo et al. 2025): AdamW lr 2e-5, 3 epochs, global batch 128, cosine, 3 % warmup, wd 0, max length 512. */
@@ -168,7 +171,7 @@ export function readConfigFile(path: string): Raw {
   return out;
 }
 
-const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers'] as const;
+const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers', 'zeroStage'] as const;
 
 /**
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
@@ -259,6 +262,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (c.dtype !== undefined) oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
   if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
   oneOf(c.parallel, ['auto', 'threads', 'processes'], 'parallel', at('parallel'));
+  if (![0, 1, 2].includes(c.zeroStage)) throw new UsageError(`${at('zeroStage')}: "zeroStage" must be 0, 1 or 2, got ${c.zeroStage}`);
   for (const k of ['globalBatch', 'microBatch', 'epochs', 'keepLast', 'maxLength', 'workers'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new UsageError(`${at(k)}: "${k}" must be a positive integer, got ${c[k]}`);
   }

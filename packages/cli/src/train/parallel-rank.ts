@@ -27,11 +27,14 @@ export function createTrainer<B>(model: CausalLM, lossFn: LossFn<B>, opts: Train
 /**
  * The training loop of ranks > 0: the same grouping of micro-batches into steps as runTraining (so every rank
  * takes the same steps and meets the others in each step's all-reduce), without logs or checkpoints, which
- * rank 0 writes. When rank 0 stops early (a signal), the step's all-reduce ends this loop with GroupClosedError.
+ * rank 0 writes; with a sharded optimizer (ZeRO) each rank takes part in gathering the moments that rank 0 saves,
+ * at the same steps as rank 0's saves. When rank 0 stops early (a signal), the step's all-reduce ends this loop
+ * with GroupClosedError.
  */
 async function followTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrainingResult> {
   let step = o.resumed?.step ?? 0;
   let stoppedBy: RunTrainingResult['stoppedBy'] = 'maxSteps';
+  const sharded = o.trainer.optimizer.slices !== undefined;
   while (step < o.maxSteps) {
     const micro = await takeMicroBatches(o.source, o.accumulation);
     if (micro.length === 0) {
@@ -39,11 +42,13 @@ async function followTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrainingR
       break;
     }
     step = (await o.trainer.step(micro)).step;
+    if (sharded && o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) await o.trainer.optimizer.stateTensors();
     if (dataRanOut(micro, o.accumulation)) {
       stoppedBy = 'data';
       break;
     }
   }
+  if (sharded) await o.trainer.optimizer.stateTensors();
   return { stoppedBy, steps: step, lastCheckpoint: null, log: [] };
 }
 

@@ -173,6 +173,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         eps: c.adamEpsilon,
         maxGradNorm: c.maxGradNorm,
         freeze: c.freeze,
+        zeroStage: c.zeroStage,
       },
       rank,
     );

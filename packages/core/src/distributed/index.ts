@@ -1,5 +1,5 @@
 export type { Communicator } from './communicator.js';
-export { GroupAbortedError, GroupClosedError } from './communicator.js';
+export { GroupAbortedError, GroupClosedError, shardRange } from './communicator.js';
 export { WorldOfOne } from './world-of-one.js';
 export { ThreadCommunicator, createThreadGroupBuffers, abortThreadGroup, closeThreadGroup } from './thread-group.js';
 export type { ThreadGroupBuffers } from './thread-group.js';
@@ -8,6 +8,6 @@ export { ReduceHub } from './reduce-hub.js';
 export { launchWorkers } from './launch.js';
 export type { LaunchOptions, ParallelMode, WorkerGroup } from './launch.js';
 export type { RankContext, RankEntry } from './protocol.js';
-export { gradientAllReduce } from './gradient-reduce.js';
+export { gradientAllReduce, gradientReduceScatter } from './gradient-reduce.js';
 export { checkReplicas } from './replicas.js';
 export { resolveCompiledModule } from './compiled-module.js';

@@ -48,7 +48,7 @@ async function trainAndSave(dtype: ModelDtype, save: { dtype?: ModelDtype } = {}
   await trainer.step([{ batch: [[1, 5, 9, 13, 17, 21]], weight: 1 }]);
   const out = mkdtempSync(join(tmpdir(), 'dft-ckpt-dtype-'));
   made.push(out);
-  const dir = saveTrainingCheckpoint(out, model, trainer.optimizer, { step: 1, epoch: 0, dataPosition: 1, seed: 5, config: {} }, save);
+  const dir = await saveTrainingCheckpoint(out, model, trainer.optimizer, { step: 1, epoch: 0, dataPosition: 1, seed: 5, config: {} }, save);
   const trained = new Map([...model.params].map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
   trainer.dispose();
   model.dispose();

@@ -1,10 +1,11 @@
 export { AdamW } from './adamw.js';
-export type { AdamWOptions } from './adamw.js';
+export type { AdamWOptions, OptimizerShard, StateTensor } from './adamw.js';
+export type { ParamSlice } from './param-slices.js';
 export { learningRate } from './lr-schedule.js';
 export type { ScheduleAnchor, ScheduleKind, ScheduleOptions } from './lr-schedule.js';
 export { clipByGlobalNorm, globalNorm, globToRegExp, trainableNames } from './grad-utils.js';
 export { NonFiniteLossError, Trainer } from './trainer.js';
-export type { LossFn, LossOutput, MicroBatch, StepStats, TrainerOptions } from './trainer.js';
+export type { LossFn, LossOutput, MicroBatch, StepStats, TrainerOptions, ZeroStage } from './trainer.js';
 export {
   listCheckpoints,
   OPTIMIZER_FILE,

@@ -210,10 +210,10 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
     if (hf.best_metric === null || v.loss < hf.best_metric) Object.assign(hf, { best_metric: v.loss, best_global_step: step });
     append(row);
   };
-  const save = () => {
+  const save = async () => {
     if (hf.best_global_step === step) hf.best_model_checkpoint = path.join(o.outDir, stepDirName(step));
     const state: TrainerState = { step, epoch, dataPosition: position, seed: o.seed, config: o.config, log, hf };
-    lastCheckpoint = saveTrainingCheckpoint(o.outDir, o.trainer.model, o.trainer.optimizer, state, o.save);
+    lastCheckpoint = await saveTrainingCheckpoint(o.outDir, o.trainer.model, o.trainer.optimizer, state, o.save);
     if (o.keepLast) pruneCheckpoints(o.outDir, o.keepLast);
   };
   try {
@@ -257,7 +257,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
       append(row);
       o.onStep?.(row);
       if (o.validate && o.validateEvery && step % o.validateEvery === 0) await validate();
-      if (o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) save();
+      if (o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) await save();
       if (dataRanOut(micro, o.accumulation)) {
         stoppedBy = 'data';
         break;
@@ -265,7 +265,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
     }
     // The final evaluation, unless a signal asked to stop quickly or this step was just evaluated.
     if (o.validate && stoppedBy !== 'signal' && step > 0 && validatedAt !== step) await validate();
-    save();
+    await save();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -163,7 +163,7 @@ describe('Trainer', () => {
     for (let s = 0; s < 20; s++) await tr.step([it.next().value, it.next().value]);
     expect(tf.memory().numTensors).toBe(before);
     // Restoring moments (a resume) keeps their count; disposing returns to where the test began.
-    const state = tr.optimizer.stateTensors();
+    const state = await tr.optimizer.stateTensors();
     tr.optimizer.loadState(tr.optimizer.step, (name) => state.find((t) => t.name === name)?.data, model.params);
     expect(tf.memory().numTensors).toBe(before);
     tr.dispose();

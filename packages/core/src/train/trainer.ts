@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Communicator } from '../distributed/communicator.js';
-import { gradientAllReduce } from '../distributed/gradient-reduce.js';
+import { gradientAllReduce, gradientReduceScatter } from '../distributed/gradient-reduce.js';
 import { checkReplicas } from '../distributed/replicas.js';
 import type { CausalLM } from '../model/model.js';
 import { AdamW } from './adamw.js';
@@ -40,16 +40,27 @@ export interface TrainerOptions {
    */
   comm?: Communicator;
   /**
+   * ZeRO stage (DeepSpeed's numbering) over `comm`: 0 (default) replicates the optimizer state; 1 shards the AdamW
+   * moments over the ranks (each rank updates its block of the flattened parameters, then an allgather); 2 also
+   * reduce-scatters the gradients, so each rank keeps only its block of them after the reduction.
+   */
+  zeroStage?: ZeroStage;
+  /**
    * A custom reduction instead of `comm`'s: called once per step after local accumulation, before clipping and the update, with this
    * worker's gradients (replace the map's entries with the all-reduced ones) and its loss, terms and weight; returns
-   * the global loss and terms. Every worker must then hold identical gradients so the replicas stay identical.
+   * the global loss and terms. Every worker must then hold identical gradients so the replicas stay identical,
+   * unless the optimizer is sharded: then the hook may leave only the slices this rank updates (ZeRO-2) and returns
+   * the global gradient norm, which this rank alone cannot compute.
    * Asynchronous, so that a collective running off the JavaScript thread does not block it.
    */
   reduce?: (grads: Map<string, tf.Tensor>, local: { loss: number; terms: Record<string, number>; weight: number }) => Promise<{
     loss: number;
     terms: Record<string, number>;
+    gradNorm?: number;
   }>;
 }
+
+export type ZeroStage = 0 | 1 | 2;
 
 export interface MicroBatch<B> {
   batch: B;
@@ -96,10 +107,19 @@ export class Trainer<B> {
   ) {
     const parallel = opts.comm !== undefined && opts.comm.worldSize > 1;
     if (parallel && opts.reduce) throw new Error('trainer: give either options.comm (a world of several ranks) or options.reduce, not both');
-    this.reduce = parallel ? gradientAllReduce(opts.comm!, (l) => (this.standIn ? 0 : l.weight)) : opts.reduce;
-    this.optimizer = new AdamW({ beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: opts.weightDecay });
+    const stage = opts.zeroStage ?? 0;
+    if (![0, 1, 2].includes(stage)) throw new Error(`trainer: zeroStage must be 0, 1 or 2, got ${stage}`);
     this.trainable = trainableNames(model.params.keys(), opts.freeze ?? []);
     if (this.trainable.length === 0) throw new Error('trainer: every parameter is frozen');
+    const sharded = parallel && stage > 0;
+    const shard = sharded ? { comm: opts.comm!, params: this.trainable.map((name) => ({ name, shape: model.params.get(name)!.shape })) } : undefined;
+    this.optimizer = new AdamW({ beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: opts.weightDecay, shard });
+    const weightOf = (l: { weight: number }) => (this.standIn ? 0 : l.weight);
+    this.reduce = !parallel
+      ? opts.reduce
+      : stage === 2
+        ? gradientReduceScatter(opts.comm!, this.optimizer.slices!, weightOf)
+        : gradientAllReduce(opts.comm!, weightOf);
     this.vars = this.trainable.map((n) => model.params.get(n)!);
   }
 
@@ -173,12 +193,14 @@ export class Trainer<B> {
           }
         });
       }
-      if (this.reduce) ({ loss, terms } = await this.reduce(acc, { loss, terms, weight: total }));
-      const gradNorm = globalNorm(acc);
+      let gradNorm: number | undefined;
+      if (this.reduce) ({ loss, terms, gradNorm } = await this.reduce(acc, { loss, terms, weight: total }));
+      gradNorm ??= globalNorm(acc);
       if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, gradNorm, 'the gradient norm');
       if (this.opts.maxGradNorm) clipByGlobalNorm(acc, gradNorm, this.opts.maxGradNorm);
       const lr = this.lr;
-      this.optimizer.apply(this.model.params, acc, lr);
+      if (this.optimizer.slices) await this.optimizer.applySharded(this.model.params, acc, lr);
+      else this.optimizer.apply(this.model.params, acc, lr);
       return { step, loss, terms, lr, gradNorm };
     } finally {
       for (const g of acc.values()) g.dispose();

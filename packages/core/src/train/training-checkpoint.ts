@@ -39,23 +39,26 @@ export function stepDirName(step: number): string {
 
 /**
  * Writes `<outDir>/step-NNNNNN/` (HF model + optimizer moments + trainer state) atomically; returns its path.
+ * With a sharded optimizer (ZeRO) the full moments are gathered first: rank 0 calls this while every other rank
+ * calls `optimizer.stateTensors()`, so the checkpoint resumes on any number of ranks.
  * The model is stored in the save dtype (default: the model's own); the optimizer file stays float32 and, when that
  * dtype is narrower, also holds float32 master weights so that a resumed run continues from the exact weights.
  */
-export function saveTrainingCheckpoint(
+export async function saveTrainingCheckpoint(
   outDir: string,
   model: CausalLM,
   optimizer: AdamW,
   state: TrainerState,
   save: SaveOptions = {},
-): string {
+): Promise<string> {
   const dir = path.join(outDir, stepDirName(state.step));
+  const moments = await optimizer.stateTensors();
   writeDirectoryAtomically(dir, (tmp) => {
     writePretrainedFiles(model, tmp, save);
     const masters = saveDtypeOf(model, save) === 'float32' ? [] : masterWeights(model);
     writeSafetensors(
       path.join(tmp, OPTIMIZER_FILE),
-      [...optimizer.stateTensors(), ...masters].map((t) => ({ ...t, dtype: 'F32' as const })),
+      [...moments, ...masters].map((t) => ({ ...t, dtype: 'F32' as const })),
       { optimizer: 'adamw', step: String(optimizer.step) },
     );
     fs.writeFileSync(path.join(tmp, TRAINER_STATE_FILE), JSON.stringify(trainerStateJson(state), null, 2) + '\n');
