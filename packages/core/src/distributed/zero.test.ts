@@ -94,7 +94,8 @@ describe.skipIf(!BUILT)('ZeRO: sharded AdamW moments (1) and reduce-scattered gr
     const { model } = loadPretrained(ckpt);
     const trainer = new Trainer(model, task.ce, TOY_OPTS);
     restoreOptimizer(ckpt, trainer.optimizer, model, 2);
-    const single = [2, 3].map((s) => trainer.step((task.stepRows(s) as number[][]).map((rows) => ({ batch: rows.map(task.example), weight: rows.length }))).loss);
+    const single: number[] = [];
+    for (const s of [2, 3]) single.push((await trainer.step((task.stepRows(s) as number[][]).map((rows) => ({ batch: rows.map(task.example), weight: rows.length })))).loss);
     const singleWeights = [...model.params.values()].map((p) => Float32Array.from(p.dataSync()));
     trainer.dispose();
     model.dispose();
