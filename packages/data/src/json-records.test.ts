@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonArray, readJsonLines } from './json-records.js';
+import type { SourceRecord } from './source-record.js';
 import { readRecords } from './sources.js';
 import { tempDir } from './test-utils/fixtures.js';
 
@@ -13,8 +14,8 @@ function file(text: string, ext = '.json'): string {
   writeFileSync(p, text);
   return p;
 }
-async function all(gen: AsyncGenerator<{ value: unknown; where: string }>) {
-  const out: { value: unknown; where: string }[] = [];
+async function all(gen: AsyncGenerator<SourceRecord>) {
+  const out: SourceRecord[] = [];
   for await (const r of gen) out.push(r);
   return out;
 }
@@ -83,11 +84,11 @@ describe('gzipped JSON and each record\'s own text', () => {
     writeFileSync(gz, gzipSync(Buffer.from(lines)));
     const rows = await all(readRecords(gz));
     expect(rows.map((r) => r.where)).toEqual([`${gz}:1`, `${gz}:3`]);
-    expect(rows.map((r) => (r as { text?: string }).text)).toEqual(['{"id": 9007199254740993, "q": "中文"}', '{"id": 2}']);
+    expect(rows.map((r) => r.text)).toEqual(['{"id": 9007199254740993, "q": "中文"}', '{"id": 2}']);
     const arr = join(dir, `f${n++}.json.gz`);
     writeFileSync(arr, gzipSync(Buffer.from('[\n{"a": 1},\n {"a": [2]}\n]')));
     const recs = await all(readRecords(arr));
-    expect(recs.map((r) => [r.value, r.where, (r as { text?: string }).text])).toEqual([
+    expect(recs.map((r) => [r.value, r.where, r.text])).toEqual([
       [{ a: 1 }, `${arr}:2`, '{"a": 1}'],
       [{ a: [2] }, `${arr}:3`, '{"a": [2]}'],
     ]);

@@ -1,6 +1,7 @@
 import { arr, describe, obj } from '../io/fields.js';
 import { integerFieldText, readRows, type JsonObject } from '../io/record-rows.js';
-import { genTask, type GenExample, type QaRecord } from './types.js';
+import { genTask } from './define-task.js';
+import type { GenExample, QaRecord } from './types.js';
 import { QA_TEMPLATE_RECORD } from './xquad.js';
 
 /**

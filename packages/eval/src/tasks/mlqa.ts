@@ -1,5 +1,6 @@
 import { loadSquad, squadRows } from '../io/squad.js';
-import { FOUR_LANGS, genTask, type GenExample, type QaRecord } from './types.js';
+import { FOUR_LANGS, genTask } from './define-task.js';
+import type { GenExample, QaRecord } from './types.js';
 import { QA_TEMPLATE_RECORD, xquadExample } from './xquad.js';
 
 /** MLQA uses the English XQuAD prompt for every language, as the harness does. */

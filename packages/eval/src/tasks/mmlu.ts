@@ -4,7 +4,8 @@ import { expectCells, parseCsv } from '../io/delimited.js';
 import { arr, describe, str } from '../io/fields.js';
 import { readText } from '../io/read-text.js';
 import { readRows, type TableRows } from '../io/record-rows.js';
-import { FOUR_LANGS, mcTask, placeholder, type McExample } from './types.js';
+import { FOUR_LANGS, mcTask, placeholder } from './define-task.js';
+import type { McExample } from './types.js';
 
 /** MMLU (original, reformatted, or Okapi-translated): `answer` = index of the right choice. */
 export interface MmluRecord {

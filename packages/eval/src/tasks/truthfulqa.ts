@@ -1,6 +1,7 @@
 import { arr, describe, obj, str } from '../io/fields.js';
 import { readRows, type JsonObject, type TableRows } from '../io/record-rows.js';
-import { FOUR_LANGS, mcTask, placeholder, type McExample, type McTask } from './types.js';
+import { FOUR_LANGS, mcTask, placeholder } from './define-task.js';
+import type { McExample, McTask } from './types.js';
 
 /** One TruthfulQA target list: answers and their 0/1 truth labels. */
 export interface Targets {

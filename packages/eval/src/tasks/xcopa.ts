@@ -1,6 +1,7 @@
 import { describe, int, str } from '../io/fields.js';
 import { readRows, type TableRows } from '../io/record-rows.js';
-import { mcTask, placeholder, type McExample } from './types.js';
+import { mcTask, placeholder } from './define-task.js';
+import type { McExample } from './types.js';
 
 /** XCOPA / COPA: `label` is the index of the right choice (0 = choice1). */
 export interface CopaRecord {

@@ -2,7 +2,8 @@ import { expectCells, parseTsv, type Row } from '../io/delimited.js';
 import { describe } from '../io/fields.js';
 import { readText } from '../io/read-text.js';
 import { readRows, type JsonObject, type TableRows } from '../io/record-rows.js';
-import { FOUR_LANGS, mcTask, placeholder, type McExample } from './types.js';
+import { FOUR_LANGS, mcTask, placeholder } from './define-task.js';
+import type { McExample } from './types.js';
 
 export type NliLabel = 0 | 1 | 2;
 

@@ -1,5 +1,6 @@
 import { loadSquad, squadRows } from '../io/squad.js';
-import { FOUR_LANGS, genTask, placeholder, type GenExample, type QaRecord } from './types.js';
+import { FOUR_LANGS, genTask, placeholder } from './define-task.js';
+import type { GenExample, QaRecord } from './types.js';
 
 /** XQuAD's prompt words per language: context, question, answer. */
 export const XQUAD_WORDS: Record<string, readonly [string, string, string]> = {

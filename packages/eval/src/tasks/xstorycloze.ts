@@ -2,7 +2,8 @@ import { expectCells, parseDelimited } from '../io/delimited.js';
 import { describe } from '../io/fields.js';
 import { readText } from '../io/read-text.js';
 import { readRows, type TableRows } from '../io/record-rows.js';
-import { mcTask, placeholder, type McExample } from './types.js';
+import { mcTask, placeholder } from './define-task.js';
+import type { McExample } from './types.js';
 
 /** XStoryCloze: four context sentences, two endings, `label` = index of the right ending. */
 export interface StoryRecord {
