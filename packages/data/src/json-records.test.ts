@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +97,33 @@ describe('gzipped JSON and each record\'s own text', () => {
   it('names the file that is not gzip', async () => {
     const bad = file('not gzip', '.jsonl.gz');
     await expect(all(readJsonLines(bad))).rejects.toThrow(`${bad}: not a valid gzip file`);
+  });
+});
+
+describe('a reader that stops early', () => {
+  /** How many of this process's open file descriptors point at `path`. */
+  const opened = (path: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false; // closed between listing and reading
+      }
+    }).length;
+
+  it.skipIf(process.platform !== 'linux')('closes the file (JSON Lines and gzipped JSON Lines)', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(20) })).join('\n');
+    const plain = file(lines, '.jsonl');
+    const gz = join(dir, `f${n++}.jsonl.gz`);
+    writeFileSync(gz, gzipSync(Buffer.from(lines)));
+    for (const f of [plain, gz]) {
+      for await (const rec of readJsonLines(f)) {
+        expect(rec.value).toEqual({ i: 0, pad: 'x'.repeat(20) });
+        expect(opened(f)).toBe(1);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(opened(f)).toBe(0);
+    }
   });
 });

@@ -145,20 +145,26 @@ export async function* readJsonArray(file: string, onBytes?: (bytesRead: number)
 
 /** Streams a JSON Lines file (`.gz` too); blank lines are skipped; errors name file and line. */
 export async function* readJsonLines(file: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<SourceRecord> {
-  const rl = createInterface({ input: Readable.from(readTextChunks(file, onBytes)), crlfDelay: Infinity });
+  const input = Readable.from(readTextChunks(file, onBytes));
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   let index = 0;
-  for await (const text of rl) {
-    line++;
-    const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
-    if (t.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(t);
-    } catch (e) {
-      rl.close();
-      throw new Error(`${file}:${line}: not valid JSON (${(e as Error).message})`);
+  try {
+    for await (const text of rl) {
+      line++;
+      const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+      if (t.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(t);
+      } catch (e) {
+        throw new Error(`${file}:${line}: not valid JSON (${(e as Error).message})`);
+      }
+      yield { value, index: index++, file, where: `${file}:${line}`, text: t };
     }
-    yield { value, index: index++, file, where: `${file}:${line}`, text: t };
+  } finally {
+    // On an error or a reader that stops early, close the file too (readline leaves its input open).
+    rl.close();
+    input.destroy();
   }
 }
