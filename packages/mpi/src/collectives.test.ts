@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mpirunUnavailable, rankResultsDir, runMpirun } from './test-utils/mpirun.js';
+import { netnsHostsUnavailable, withNetnsHosts, type NetnsHosts } from './test-utils/netns-hosts.js';
 
 const unavailable = mpirunUnavailable();
 if (unavailable) console.warn(`@dft/mpi collectives tests skipped: ${unavailable}`);
+const noNetns = unavailable ?? netnsHostsUnavailable();
+if (noNetns && !unavailable) console.warn(`@dft/mpi two-host (network namespace) test skipped: ${noNetns}`);
 const rankScript = (name: string) => fileURLToPath(new URL(`../test-ranks/${name}.mjs`, import.meta.url));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
@@ -13,6 +17,7 @@ interface Result {
   size: number;
   localRank: number;
   localSize: number;
+  processorName: string;
   library: string;
   threadLevel: string;
   [array: string]: unknown;
@@ -41,12 +46,12 @@ function expected(size: number, L: number, rank: number) {
   };
 }
 
-async function collectives(np: number, env: Record<string, string>) {
+async function collectives(np: number, env: Record<string, string>, hosts?: NetnsHosts) {
   if (!existsSync(dist)) throw new Error(`${dist} is missing: build @dft/mpi first (pnpm build)`);
   const out = rankResultsDir();
   let results: Result[];
   try {
-    const job = await runMpirun({ np, command: [process.execPath, rankScript('collectives')], env: { ...env, TEST_RESULTS: out.dir } });
+    const job = await runMpirun({ np, command: [process.execPath, rankScript('collectives')], env: { ...env, TEST_RESULTS: out.dir }, hosts });
     expect(job.status, `mpirun failed:\n${job.stdout}\n${job.stderr}`).toBe(0);
     results = out.read<Result>();
   } finally {
@@ -56,8 +61,13 @@ async function collectives(np: number, env: Record<string, string>) {
   const L = Number(env.TEST_LENGTH);
   for (const got of results) {
     expect(got.size).toBe(np);
-    // One host: every rank shares memory with every other.
-    expect([got.localRank, got.localSize]).toEqual([got.rank, np]);
+    if (hosts) {
+      // One rank per host: alone on its node, named after it.
+      expect([got.localRank, got.localSize, got.processorName]).toEqual([0, 1, hosts.hosts[got.rank]]);
+    } else {
+      // One host: every rank shares memory with every other.
+      expect([got.localRank, got.localSize]).toEqual([got.rank, np]);
+    }
     expect(got.library).toMatch(/MPI/);
     expect(['serialized', 'multiple']).toContain(got.threadLevel);
     expect(got).toMatchObject(expected(np, L, got.rank));
@@ -83,5 +93,17 @@ describe.skipIf(unavailable)('collectives under mpirun', () => {
     // (Open MPI's own "MPI_ABORT was invoked" banner is not asserted: it is sometimes lost as the job is torn down.)
     expect(job.stderr).toContain('rank 1: Error: rank one gives up on purpose');
     expect(job.stdout).not.toContain('passed a barrier');
+  });
+});
+
+describe.skipIf(noNetns)('two hosts made of network namespaces', () => {
+  it('every collective across the hosts over TCP on the veth pair, and the namespaces are gone afterwards', async () => {
+    let names: readonly string[] = [];
+    await withNetnsHosts(async (hosts) => {
+      names = hosts.hosts;
+      await collectives(2, { TEST_LENGTH: '1000' }, hosts);
+    });
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    for (const n of names) expect(left).not.toContain(n);
   });
 });

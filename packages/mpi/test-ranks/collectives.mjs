@@ -11,7 +11,7 @@ const { mpi } = loaded;
 const { rank, size } = mpi;
 const L = Number(process.env.TEST_LENGTH ?? 10);
 const ramp = (n, f) => Float32Array.from({ length: n }, (_, i) => f(i));
-const out = { rank, size, localRank: mpi.localRank, localSize: mpi.localSize, library: mpi.library, threadLevel: mpi.threadLevel };
+const out = { rank, size, localRank: mpi.localRank, localSize: mpi.localSize, processorName: mpi.processorName, library: mpi.library, threadLevel: mpi.threadLevel };
 
 const ar = ramp(L, (i) => rank * 10 + i);
 await mpi.allreduceSum(ar);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from '../addon.js';
+import type { NetnsHosts } from './netns-hosts.js';
 
 /** Why MPI jobs cannot run here (no `mpirun` on PATH, the addon not built), or null when they can. */
 export function mpirunUnavailable(): string | null {
@@ -19,8 +20,10 @@ export interface MpirunOptions {
   command: string[];
   /** Variables added to every rank's environment (passed with `-x`, so they reach ranks on other hosts too). */
   env?: Record<string, string>;
-  /** Further mpirun options placed before the program (e.g. from `NetnsHosts.mpirunOptions`). */
+  /** Further mpirun options placed before the program. */
   options?: string[];
+  /** Run on two network-namespace hosts (mpirun on the first, `np / 2` ranks on each) instead of this host. */
+  hosts?: NetnsHosts;
   /** Kill mpirun after this long (default 60 s); the result says so. */
   timeoutMs?: number;
 }
@@ -37,13 +40,15 @@ export interface MpirunResult {
 export function mpirunArgs(o: MpirunOptions): string[] {
   const root = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
   const vars = Object.keys(o.env ?? {}).flatMap((k) => ['-x', k]);
-  return [...root, '--oversubscribe', '-np', String(o.np), ...vars, ...(o.options ?? []), ...o.command];
+  const hosts = o.hosts?.mpirunOptions(Math.ceil(o.np / 2)) ?? [];
+  return [...root, '--oversubscribe', '-np', String(o.np), ...vars, ...hosts, ...(o.options ?? []), ...o.command];
 }
 
 /** Runs an MPI job to completion and collects its output (never throws for a failing job: check `status`). */
 export function runMpirun(o: MpirunOptions): Promise<MpirunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mpirun', mpirunArgs(o), { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...args] = [...(o.hosts?.launcher() ?? []), 'mpirun', ...mpirunArgs(o)];
+    const child = spawn(cmd!, args, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
