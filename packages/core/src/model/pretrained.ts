@@ -11,7 +11,7 @@ import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
 import { parameterSpecs, parseConfig, type ModelConfig, type ModelDtype } from './config.js';
 import { initialParameters } from './init.js';
 import { CausalLM, isLinearWeight } from './model.js';
-import { toVariables } from './variables.js';
+import { modelVariableMaker } from './variables.js';
 
 /** Tensors HF checkpoints may hold that carry no learned state. */
 const IGNORED = /(^|\.)rotary_emb\.inv_freq$/;
@@ -36,7 +36,11 @@ function hasWeights(dir: string): boolean {
   return fs.existsSync(path.join(dir, SINGLE_FILE)) || fs.existsSync(path.join(dir, INDEX_FILE));
 }
 
-/** Reads every tensor the config needs, checking names and shapes; errors name the file and the tensor. */
+/**
+ * Reads every tensor the config needs, checking names and shapes; errors name the file and the tensor. Each tensor
+ * goes straight into its variable and its read buffer is released before the next is read, so loading never holds
+ * more than the weights plus one tensor in flight (its file bytes and, for a linear weight, its transpose).
+ */
 function readParameters(config: ModelConfig, ckpt: Checkpoint): Map<string, tf.Variable> {
   const specs = parameterSpecs(config);
   const expected = new Set(specs.map((s) => s.name));
@@ -45,7 +49,8 @@ function readParameters(config: ModelConfig, ckpt: Checkpoint): Map<string, tf.V
     if (expected.has(name) || IGNORED.test(name) || (name === 'lm_head.weight' && config.tieWordEmbeddings)) continue;
     throw new Error(`${ckpt.info(name).file}: unexpected tensor ${name} (not part of a ${config.modelType} model with this config)`);
   }
-  const params = new Map<string, tf.Tensor>();
+  const make = modelVariableMaker();
+  const params = new Map<string, tf.Variable>();
   try {
     for (const spec of specs) {
       if (!ckpt.has(spec.name)) throw new Error(`${ckpt.dir}: tensor ${spec.name} is missing from the checkpoint`);
@@ -53,17 +58,21 @@ function readParameters(config: ModelConfig, ckpt: Checkpoint): Map<string, tf.V
       if (!tf.util.arraysEqual([...info.shape], spec.shape)) {
         throw new Error(`${info.file}: tensor ${spec.name} has shape [${info.shape}], config.json implies [${spec.shape}]`);
       }
+      // The stored-layout copy of a linear weight is released as soon as it is transposed.
       const value = tf.tidy(() => {
         const t = tf.tensor(ckpt.read(spec.name), spec.shape, 'float32');
         return isLinearWeight(spec.name) ? tf.transpose(t) : t;
       });
-      params.set(spec.name, value);
+      // The variable shares the value's storage (tfjs counts both until the value is disposed).
+      const variable = make(spec.name, value);
+      value.dispose();
+      params.set(spec.name, variable);
     }
   } catch (e) {
     for (const v of params.values()) v.dispose();
     throw e;
   }
-  return toVariables(params);
+  return params;
 }
 
 /**
