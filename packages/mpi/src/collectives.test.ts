@@ -96,6 +96,20 @@ describe.skipIf(unavailable)('collectives under mpirun', () => {
   });
 });
 
+describe.skipIf(unavailable)('loadMpi outside a matching launcher', () => {
+  it('an srun step of 2 tasks whose MPI sees a world of 1 (no MPI plugin): unavailable, with the reason', () => {
+    const probe = `const m = await import(${JSON.stringify(dist)}); console.log(JSON.stringify([m.isMpiLaunch(), m.loadMpi()]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env: { ...process.env, SLURM_STEP_NUM_TASKS: '2' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [launch, loaded] = JSON.parse(r.stdout.trim().split('\n').pop()!) as [boolean, { ok: boolean; reason: string }];
+    expect(launch).toBe(true);
+    expect(loaded).toEqual({
+      ok: false,
+      reason: "the launcher started 2 ranks but MPI sees a world of 1: the MPI library does not speak the launcher's protocol (with Slurm: srun --mpi=pmix or pmi2, as `srun --mpi=list` offers)",
+    });
+  });
+});
+
 describe.skipIf(noNetns)('two hosts made of network namespaces', () => {
   it('every collective across the hosts over TCP on the veth pair, and the namespaces are gone afterwards', async () => {
     let names: readonly string[] = [];

@@ -8,11 +8,14 @@ describe('isMpiLaunch', () => {
     expect(isMpiLaunch({ PMI_SIZE: '4', PMI_RANK: '1' })).toBe(true);
     expect(isMpiLaunch({ MPI_LOCALNRANKS: '2' })).toBe(true);
     expect(isMpiLaunch({ MV2_COMM_WORLD_SIZE: '2' })).toBe(true);
+    // srun without an MPI plugin: still a launch of several ranks (loadMpi then reports the mismatch).
+    expect(isMpiLaunch({ SLURM_PROCID: '1', SLURM_STEP_NUM_TASKS: '4', SLURM_NTASKS: '4' })).toBe(true);
   });
 
-  it('is false for a plain process, and for Slurm without an MPI plugin', () => {
+  it("is false for a plain process, a Slurm batch script's own process and a one-task srun step", () => {
     expect(isMpiLaunch({ PATH: '/usr/bin', HOME: '/root' })).toBe(false);
-    expect(isMpiLaunch({ SLURM_PROCID: '0', SLURM_NTASKS: '2' })).toBe(false);
+    expect(isMpiLaunch({ SLURM_JOB_ID: '7', SLURM_PROCID: '0', SLURM_NTASKS: '16' })).toBe(false);
+    expect(isMpiLaunch({ SLURM_PROCID: '0', SLURM_STEP_NUM_TASKS: '1', SLURM_NTASKS: '16' })).toBe(false);
     expect(isMpiLaunch({ OMPI_COMM_WORLD_SIZE: '' })).toBe(false);
   });
 });
@@ -21,7 +24,8 @@ describe('announcedWorldSize', () => {
   it("reads the launcher's world size, or null", () => {
     expect(announcedWorldSize({ OMPI_COMM_WORLD_SIZE: '8' })).toBe(8);
     expect(announcedWorldSize({ PMI_SIZE: '3' })).toBe(3);
-    expect(announcedWorldSize({ SLURM_NTASKS: '16' })).toBe(16);
+    expect(announcedWorldSize({ SLURM_STEP_NUM_TASKS: '16', SLURM_NTASKS: '32' })).toBe(16);
+    expect(announcedWorldSize({ SLURM_NTASKS: '16' })).toBe(null);
     expect(announcedWorldSize({ PMIX_RANK: '0' })).toBe(null);
     expect(announcedWorldSize({ OMPI_COMM_WORLD_SIZE: 'two' })).toBe(null);
   });
