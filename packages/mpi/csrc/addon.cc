@@ -156,6 +156,11 @@ Napi::Value RunCollective(const Napi::CallbackInfo& info) {
   if (c.kind != Kind::Barrier && aNeeds * unit > static_cast<int64_t>(aBytes)) throw Napi::RangeError::New(env, std::string(name(c.kind)) + ": chunk past the end of the input");
   if (bNeeds * unit > static_cast<int64_t>(bBytes)) throw Napi::RangeError::New(env, std::string(name(c.kind)) + ": chunk past the end of the output");
   if (async) {
+    // Turn and queue position are taken together, so that the pool (first in, first out) never holds a later turn
+    // of one thread ahead of an earlier turn of another: a pool thread waiting for its turn always waits for work
+    // that is already running or queued before it.
+    static std::mutex issuing;
+    std::lock_guard<std::mutex> lock(issuing);
     auto* worker = new CollectiveWorker(env, c, info[1], info[2]);
     Napi::Promise p = worker->Promise();
     worker->Queue();
