@@ -84,17 +84,29 @@ describe.skipIf(unavailable)('collectives under mpirun', () => {
     await collectives(3, { TEST_LENGTH: '10', DFT_MPI_MAX_COUNT: '7' });
   });
 
-  it('a rank that throws stops the job: mpirun exits non-zero, the peer is killed, the error is printed', async () => {
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: build @dft/mpi first (pnpm build)`);
-    const job = await runMpirun({ np: 2, command: [process.execPath, rankScript('throws')], timeoutMs: 60_000 });
-    expect(job.timedOut).toBe(false);
-    expect(job.status).not.toBe(0);
-    // mpirun returns only once both ranks are gone: rank 0, blocked in a barrier rank 1 never enters, was killed.
-    // (Open MPI's own "MPI_ABORT was invoked" banner is not asserted: it is sometimes lost as the job is torn down.)
+  it('a rank that throws stops the job: mpirun exits with code 1, the peer is killed, the error is printed', async () => {
+    const job = await failingJob('throw');
+    expect(job.status).toBe(1);
     expect(job.stderr).toContain('rank 1: Error: rank one gives up on purpose');
-    expect(job.stdout).not.toContain('passed a barrier');
+  });
+
+  it('abort(3) on one rank stops every rank; mpirun exits with code 3', async () => {
+    const job = await failingJob('abort');
+    expect(job.status).toBe(3);
+    expect(job.stderr).not.toContain('gives up on purpose');
   });
 });
+
+/** test-ranks/throws.mjs on 2 ranks: rank 1 fails in the way named while rank 0 waits for it in a barrier. */
+async function failingJob(how: 'throw' | 'abort') {
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: build @dft/mpi first (pnpm build)`);
+  const job = await runMpirun({ np: 2, command: [process.execPath, rankScript('throws')], env: { TEST_FAILURE: how }, timeoutMs: 60_000 });
+  // mpirun returns only once both ranks are gone: rank 0, blocked in a barrier rank 1 never enters, was killed.
+  // (Open MPI's own "MPI_ABORT was invoked" banner is not asserted: it is sometimes lost as the job is torn down.)
+  expect(job.timedOut).toBe(false);
+  expect(job.stdout).not.toContain('passed a barrier');
+  return job;
+}
 
 describe.skipIf(unavailable)('loadMpi outside a matching launcher', () => {
   it('an srun step of 2 tasks whose MPI sees a world of 1 (no MPI plugin): unavailable, with the reason', () => {
