@@ -4,12 +4,13 @@ import { layersCommand } from './commands/layers.js';
 import { prepareCommand } from './commands/prepare.js';
 import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
+import { planCommand } from './commands/plan.js';
 import { createRequire } from 'node:module';
 import { helpText, parseCommandLine, UsageError, type Command } from './command.js';
 import { didYouMean } from './did-you-mean.js';
 import { plainErrorMessage } from './out-dir/os-errors.js';
 
-export const COMMANDS: Command[] = [prepareCommand, trainCommand, evalCommand, layersCommand, generateCommand, scoreCommand];
+export const COMMANDS: Command[] = [prepareCommand, trainCommand, planCommand, evalCommand, layersCommand, generateCommand, scoreCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -23,3 +23,5 @@ export { writeDirectoryAtomically, writeFileAtomic, writeFileAtomically } from '
 export * from './distributed/index.js';
 export { hubCacheDir, isHubId, resolveModelDir } from './model/hub-cache.js';
 export type { ResolveModelOptions } from './model/hub-cache.js';
+export { planMemory } from './plan/memory-plan.js';
+export type { MemoryPlan, PlanSettings } from './plan/memory-plan.js';

@@ -1,7 +1,7 @@
 import { resultsMarkdown } from '@dft/eval';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, stringOpt, type Command, type OptionSpec } from '../command.js';
-import { readConfigFile, resolveConfig } from '../train/config.js';
+import { readConfigFile, resolveConfig, type TrainConfig } from '../train/config.js';
 import { settingForHfName } from '../train/hf-training-args.js';
 import { Progress } from '../train/progress.js';
 import { runTrainJob } from '../train/train-job.js';
@@ -73,17 +73,48 @@ function hfFlagHint(flag: string): string | undefined {
   return `HF's ${name} is --${kebab(setting)} here; config files accept "${name}" too`;
 }
 
+/**
+ * The run configuration from `--config` and the setting flags (defaults ← preset ← file ← flags); `base` settings
+ * sit under the file (`dft plan` gives placeholders for the data and output it does not need).
+ */
+export function trainConfigFrom(values: Record<string, unknown>, base?: Record<string, unknown>): TrainConfig {
+  const layers: Record<string, unknown>[] = base ? [base] : [];
+  const names: string[] = base ? ['defaults'] : [];
+  const file = stringOpt(values, 'config');
+  if (file) {
+    layers.push(readConfigFile(file));
+    names.push(file);
+  }
+  const flags: Record<string, unknown> = {};
+  for (const k of [...Object.keys(OVERRIDES), 'backend']) {
+    if (values[k] === '' && LIST_FLAGS.has(k)) flags[camel(k)] = [];
+    const v = stringOpt(values, k);
+    if (v === undefined) continue;
+    flags[camel(k)] = k === 'data' && v.includes(',') ? v.split(',') : v;
+  }
+  if (values.overwrite) flags.overwrite = true;
+  if (values['allow-config-change']) flags.allowConfigChange = true;
+  layers.push(flags);
+  names.push('command line');
+  return resolveConfig(layers, names);
+}
+
+/** The setting flags of `dft train` (and `dft plan`), as command options. */
+export const SETTING_OPTIONS: Record<string, OptionSpec> = {
+  config: { type: 'string', description: 'JSON or YAML run configuration (paths relative to the file)' },
+  ...Object.fromEntries(Object.entries(OVERRIDES).map(([k, d]) => [k, { type: 'string', description: d } as OptionSpec])),
+  backend: BACKEND_OPTION,
+};
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'fine-tune with SFT, TFT or Deep Supervision Fine-Tuning (dft-logits, dft-feature)',
   usage: 'dft train --config cfg.{json,yaml} [--<setting> value ...]',
   options: {
-    config: { type: 'string', description: 'JSON or YAML run configuration (paths relative to the file)' },
+    ...SETTING_OPTIONS,
     'print-config': { type: 'boolean', description: 'print the resolved configuration (defaults ← preset ← file ← flags) as JSON and exit' },
     overwrite: { type: 'boolean', description: 'start afresh in an --out that holds checkpoints of an earlier run (deletes them)' },
     'allow-config-change': { type: 'boolean', description: 'with --resume-from: continue although method, layers, lambdas, pool, data, seed, max length or global batch differ from the checkpoint' },
-    ...Object.fromEntries(Object.entries(OVERRIDES).map(([k, d]) => [k, { type: 'string', description: d } as OptionSpec])),
-    backend: BACKEND_OPTION,
   },
   longInputs:
     "raw data is prepared with max length (see dft prepare: long responses are cut, over-long prompts dropped); prepared data whose max length exceeds the model's max_position_embeddings is refused.",
@@ -97,20 +128,7 @@ export const trainCommand: Command = {
   ],
   unknownFlagHint: hfFlagHint,
   async run(values) {
-    const layers: Record<string, unknown>[] = [];
-    const file = stringOpt(values, 'config');
-    if (file) layers.push(readConfigFile(file));
-    const flags: Record<string, unknown> = {};
-    for (const k of [...Object.keys(OVERRIDES), 'backend']) {
-      if (values[k] === '' && LIST_FLAGS.has(k)) flags[camel(k)] = [];
-      const v = stringOpt(values, k);
-      if (v === undefined) continue;
-      flags[camel(k)] = k === 'data' && v.includes(',') ? v.split(',') : v;
-    }
-    if (values.overwrite) flags.overwrite = true;
-    if (values['allow-config-change']) flags.allowConfigChange = true;
-    layers.push(flags);
-    const config = resolveConfig(layers, file ? [file, 'command line'] : ['command line']);
+    const config = trainConfigFrom(values);
     if (values['print-config']) {
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       return 0;
