@@ -5,7 +5,7 @@ export type { BackendName, SelectBackendOptions } from './backend/select-backend
 export { parseConfig, parameterSpecs } from './model/config.js';
 export type { ModelConfig, ModelType, Activation, ParamSpec } from './model/config.js';
 export { CausalLM, isLinearWeight } from './model/model.js';
-export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHeadOptions } from './model/types.js';
+export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions } from './model/types.js';
 export { KVCache } from './model/kv-cache.js';
 export { stopGradient } from './model/stop-gradient.js';
 export { initialParameters } from './model/init.js';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { HiddenWithHead } from './projected-loss.js';
+import { projectedLoss } from './projected-loss.js';
 import { tokenNll } from './token-nll.js';
-import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, at2d, oneOf } from './validate.js';
+import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, checkLabelValues, oneOf } from './validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -12,6 +14,11 @@ export interface CausalLmLossOptions {
    * `'none'`: `[batch, time - 1]` per-token losses (0 where ignored), entry `[b, t]` scoring `labels[b, t + 1]`.
    */
   reduction?: Reduction;
+  /**
+   * With hidden states and a head as input: tokens whose logits are computed at once (the chunk); default
+   * `defaultChunkTokens(vocab)` (at most 2^24 logits per chunk). Ignored for a logits input.
+   */
+  chunkTokens?: number;
 }
 
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
@@ -21,35 +28,49 @@ const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
  * `logits` `[batch, time, vocab]` float32, `labels` `[batch, time]` integers (int32 or integral float32).
  * Numerically stable (log-sum-exp); the logits are never sliced or copied, and the gradient builds one
  * `[batch·time, vocab]` one-hot matrix, so large vocabularies (256k) cost no more than needed.
+ *
+ * Or `{hidden, head}`: the hidden states `[batch, time, hidden]` and the model's head (final norm, projection,
+ * soft-cap; `model.lmHeadOf(k)`): only the scored positions are projected, `chunkTokens` at a time, and the
+ * gradient recomputes each chunk's logits, so `[tokens, vocab]` logits never exist for the whole batch.
  */
 export function causalLmLoss(
-  logits: tf.Tensor3D,
+  logits: tf.Tensor3D | HiddenWithHead,
   labels: tf.Tensor2D,
   opts?: CausalLmLossOptions & { reduction?: 'mean' | 'sum' },
 ): tf.Scalar;
 export function causalLmLoss(
-  logits: tf.Tensor3D,
+  logits: tf.Tensor3D | HiddenWithHead,
   labels: tf.Tensor2D,
   opts: CausalLmLossOptions & { reduction: 'none' },
 ): tf.Tensor2D;
-export function causalLmLoss(logits: tf.Tensor3D, labels: tf.Tensor2D, opts?: CausalLmLossOptions): tf.Tensor;
-export function causalLmLoss(logits: tf.Tensor3D, labels: tf.Tensor2D, opts: CausalLmLossOptions = {}): tf.Tensor {
-  return causalLmLossNamed(logits, labels, opts, 'causalLmLoss: logits', 'causalLmLoss: labels');
+export function causalLmLoss(logits: tf.Tensor3D | HiddenWithHead, labels: tf.Tensor2D, opts?: CausalLmLossOptions): tf.Tensor;
+export function causalLmLoss(logits: tf.Tensor3D | HiddenWithHead, labels: tf.Tensor2D, opts: CausalLmLossOptions = {}): tf.Tensor {
+  const hidden = isHiddenWithHead(logits);
+  return causalLmLossNamed(logits, labels, opts, `causalLmLoss: ${hidden ? 'hidden' : 'logits'}`, 'causalLmLoss: labels');
+}
+
+function isHiddenWithHead(x: unknown): x is HiddenWithHead {
+  return x != null && typeof x === 'object' && 'hidden' in x && 'head' in x;
 }
 
 /** `causalLmLoss` with caller-chosen tensor names in its error messages (used by the other losses). */
 export function causalLmLossNamed(
-  logits: tf.Tensor3D,
+  input: tf.Tensor3D | HiddenWithHead,
   labels: tf.Tensor2D,
   opts: CausalLmLossOptions,
   logitsName: string,
   labelsName: string,
+  frozenHead = false,
 ): tf.Tensor {
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) {
     throw new Error(`${labelsName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   }
   const reduction = oneOf(opts.reduction, REDUCTIONS, 'causalLmLoss: reduction', 'mean');
+  if (isHiddenWithHead(input)) {
+    return projectedLoss(input, labels, { ignoreIndex, reduction, chunkTokens: opts.chunkTokens, frozenHead }, logitsName, labelsName);
+  }
+  const logits = input;
   assertTensor(logits, logitsName);
   assertTensor(labels, labelsName);
   assertRank(logits, 3, logitsName, '[batch, time, vocab]');
@@ -90,19 +111,4 @@ function nextTokenTargets(labels: tf.Tensor2D, ignoreIndex: number): { targets: 
     targets: tf.where(valid, shifted, tf.zerosLike(shifted)) as tf.Tensor2D,
     weights: tf.cast(valid, 'float32') as tf.Tensor2D,
   };
-}
-
-/** Labels must be `ignoreIndex` or a token id in `[0, vocab)`; checked on the host (labels are small). */
-function checkLabelValues(labels: tf.Tensor2D, vocab: number, ignoreIndex: number, name: string): void {
-  const values = labels.dataSync();
-  const cols = labels.shape[1];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v === ignoreIndex) continue;
-    if (!Number.isInteger(v) || v < 0 || v >= vocab) {
-      throw new Error(
-        `${name}${at2d(i, cols)} = ${v}: expected ${ignoreIndex} (ignored) or a token id in [0, ${vocab})`,
-      );
-    }
-  }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchReader, type DftBatch, type LabeledSequences } from './batch.js';
 import { causalLmLossNamed } from './causal-lm-loss.js';
+import { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunked-head-nll.js';
 import { featureAlignmentLoss } from './feature-alignment-loss.js';
 import { logitLensLoss } from './logit-lens-loss.js';
 import type { ForwardResult, HookedCausalLM } from './model.js';
@@ -28,6 +29,13 @@ export interface DftObjectiveOptions {
   detachTeacher?: boolean;
   /** Label value without loss, default -100. */
   ignoreIndex?: number;
+  /**
+   * Tokens per chunk of the LM-head losses (the model must have `lmHeadOf`): the passes then return hidden states
+   * and each loss projects only its scored tokens, this many at a time, never holding a pass's `[tokens, vocab]`
+   * logits. 0 = off (full logits). Default: on, with `defaultChunkTokens(vocab)`, for a pass whose logits would
+   * exceed `LOGITS_CHUNK_ELEMENTS` (2^24 floats, 64 MiB), off below that.
+   */
+  lossChunkTokens?: number;
 }
 
 /** Scalar terms; every one is always present. Unused ones (lc/et of sft/tft, or weight 0) are 0. */
@@ -56,6 +64,7 @@ interface Resolved {
   pool: Pool;
   detachTeacher: boolean;
   ignoreIndex: number;
+  lossChunkTokens: number | undefined;
   context: string;
 }
 
@@ -109,6 +118,10 @@ function resolveOptions(o: DftObjectiveOptions): Resolved {
   if (!Number.isInteger(ignoreIndex)) {
     throw new Error(`${context}: ignoreIndex must be an integer, got ${o.ignoreIndex}`);
   }
+  const chunk = o.lossChunkTokens;
+  if (chunk !== undefined && !(Number.isInteger(chunk) && chunk >= 0)) {
+    throw new Error(`${context}: lossChunkTokens must be an integer >= 0 (0 = off), got ${chunk}`);
+  }
   if (o.detachTeacher !== undefined && typeof o.detachTeacher !== 'boolean') {
     throw new Error(`${context}: detachTeacher must be a boolean, got ${JSON.stringify(o.detachTeacher)}`);
   }
@@ -121,6 +134,7 @@ function resolveOptions(o: DftObjectiveOptions): Resolved {
     pool: oneOf(o.pool, POOLS, `${context}: pool`, 'mean'),
     detachTeacher: o.detachTeacher ?? true,
     ignoreIndex,
+    lossChunkTokens: chunk,
     context,
   };
 }
@@ -167,23 +181,45 @@ function checkModel(model: HookedCausalLM, opts: Resolved): void {
   }
 }
 
-/** Full forward pass + next-token CE on the labelled tokens. Padding positions never carry loss. */
-function nllPass(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences, kind: string): tf.Scalar {
-  const out = model.forward(seq.ids, { attentionMask: seq.attentionMask });
-  return lmLoss(opts, out, seq, kind);
+/**
+ * Tokens per chunk of a pass's LM-head loss, or null for the full-logits path (chunking off, too small to pay, or a
+ * model without `lmHeadOf`).
+ */
+function headChunk(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences): number | null {
+  if (opts.lossChunkTokens === 0) return null;
+  if (typeof model.lmHeadOf !== 'function') {
+    if (opts.lossChunkTokens === undefined) return null;
+    throw new Error(`${opts.context}: lossChunkTokens ${opts.lossChunkTokens} needs a model with lmHeadOf(layer) (the head as data)`);
+  }
+  if (opts.lossChunkTokens !== undefined) return opts.lossChunkTokens;
+  const { weight, transposed } = model.lmHeadOf(model.numLayers);
+  const vocab = transposed ? weight.shape[0] : weight.shape[1];
+  const [batch, time] = seq.ids.shape;
+  return batch * time * vocab > LOGITS_CHUNK_ELEMENTS ? defaultChunkTokens(vocab) : null;
 }
 
-function lmLoss(opts: Resolved, out: ForwardResult, seq: LabeledSequences, kind: string): tf.Scalar {
+/** Full forward pass + next-token CE on the labelled tokens. Padding positions never carry loss. */
+function nllPass(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences, kind: string): tf.Scalar {
+  const chunk = headChunk(opts, model, seq);
+  const L = model.numLayers;
+  const out = model.forward(seq.ids, chunk === null ? { attentionMask: seq.attentionMask } : { attentionMask: seq.attentionMask, capture: [L], logits: false });
+  return lmLoss(opts, model, out, seq, kind, chunk);
+}
+
+/** Next-token CE of a full pass: from its logits, or (chunked) from its final hidden state through the head. */
+function lmLoss(opts: Resolved, model: HookedCausalLM, out: ForwardResult, seq: LabeledSequences, kind: string, chunk: number | null): tf.Scalar {
+  const labels = maskPadding(seq, opts.ignoreIndex);
+  const labelsName = `${opts.context}: batch.${kind}.labels`;
+  if (chunk !== null) {
+    const L = model.numLayers;
+    const input = { hidden: hiddenAt(opts, out, L, `the batch.${kind} pass`), head: model.lmHeadOf!(L) };
+    const options = { ignoreIndex: opts.ignoreIndex, chunkTokens: chunk };
+    return causalLmLossNamed(input, labels, options, `${opts.context}: final hidden state of batch.${kind}`, labelsName) as tf.Scalar;
+  }
   if (out.logits == null) {
     throw new Error(`${opts.context}: model.forward returned no logits for the full pass over batch.${kind}.ids`);
   }
-  return causalLmLossNamed(
-    out.logits,
-    maskPadding(seq, opts.ignoreIndex),
-    { ignoreIndex: opts.ignoreIndex },
-    `${opts.context}: logits of batch.${kind}`,
-    `${opts.context}: batch.${kind}.labels`,
-  ) as tf.Scalar;
+  return causalLmLossNamed(out.logits, labels, { ignoreIndex: opts.ignoreIndex }, `${opts.context}: logits of batch.${kind}`, labelsName) as tf.Scalar;
 }
 
 /** Labels with padded positions set to ignoreIndex (dtype kept, so causalLmLoss still validates the values). */
@@ -215,9 +251,9 @@ function logitTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader):
       logits: false,
     });
     const h = hiddenAt(opts, out, layer, `the batch.${kind} pass`);
-    return logitLensLoss(h, (x, o) => model.logitLens(x, layer, o), maskPadding(seq, opts.ignoreIndex), {
-      ignoreIndex: opts.ignoreIndex,
-    });
+    const chunk = headChunk(opts, model, seq);
+    const head = chunk === null ? (x: tf.Tensor3D, o?: { frozen?: boolean }) => model.logitLens(x, layer, o) : model.lmHeadOf!(layer);
+    return logitLensLoss(h, head, maskPadding(seq, opts.ignoreIndex), { ignoreIndex: opts.ignoreIndex, chunkTokens: chunk ?? undefined });
   };
   return {
     tft: nllPass(opts, model, tftSeq, 'tft'),
@@ -243,8 +279,13 @@ function featureTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader
   const enSeq = reader.sequences('en', false);
   const studentMask = reader.poolMask('tft', opts.pool, tftSeq.attentionMask);
   const teacherMask = reader.poolMask('en', opts.pool, enSeq.attentionMask);
-  const tftOut = model.forward(tftSeq.ids, { attentionMask: tftSeq.attentionMask, capture: studentLayers });
-  const tft = lmLoss(opts, tftOut, tftSeq, 'tft');
+  const chunk = headChunk(opts, model, tftSeq);
+  const tftOut = model.forward(tftSeq.ids, {
+    attentionMask: tftSeq.attentionMask,
+    capture: chunk === null ? studentLayers : unique([...studentLayers, L]),
+    logits: chunk === null,
+  });
+  const tft = lmLoss(opts, model, tftOut, tftSeq, 'tft', chunk);
 
   const teacherLayers = unique([lcLayer, etLayer === undefined ? undefined : L]);
   const stopAt = Math.max(...teacherLayers);

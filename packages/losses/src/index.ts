@@ -1,5 +1,8 @@
 export { causalLmLoss } from './causal-lm-loss.js';
 export type { CausalLmLossOptions, Reduction } from './causal-lm-loss.js';
+export type { HiddenWithHead } from './projected-loss.js';
+export { chunkedHeadNll, defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunked-head-nll.js';
+export type { HeadProjection } from './chunked-head-nll.js';
 export { logitLensLoss } from './logit-lens-loss.js';
 export type { LogitLensLossOptions } from './logit-lens-loss.js';
 export { featureAlignmentLoss } from './feature-alignment-loss.js';
@@ -13,4 +16,4 @@ export type { DftMethod, DftObjective, DftObjectiveOptions, DftLossResult, DftTe
 export type { DftBatch, LabeledSequences, PromptSpans } from './batch.js';
 export { stopGradient } from './stop-gradient.js';
 export { noGrad } from './no-grad.js';
-export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHeadOptions, LogitLensHead } from './model.js';
+export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions, LogitLensHead } from './model.js';

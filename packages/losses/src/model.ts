@@ -43,6 +43,20 @@ export interface LmHeadOptions {
  */
 export type LogitLensHead = (h: tf.Tensor3D, opts?: LmHeadOptions) => tf.Tensor3D;
 
+/**
+ * The LM head of one hidden state, split for the chunked losses: `norm` (the final norm, identity for a state that
+ * is already final-normed), applied per position, then the linear projection with its soft-cap.
+ */
+export interface LmHead {
+  /** Final norm of `h` `[batch, time, hidden]`; `frozen`: no gradient to its weight (the gradient still reaches `h`). */
+  norm(h: tf.Tensor3D, opts: { frozen: boolean }): tf.Tensor3D;
+  /** `[hidden, vocab]`, or `[vocab, hidden]` with `transposed` (tied embeddings). */
+  weight: tf.Tensor2D;
+  transposed: boolean;
+  /** Final logit soft-cap (Gemma-2), or null. */
+  softcap: number | null;
+}
+
 /** What `dftObjective` needs of a model: forward with hidden-state hooks, and the logit lens. */
 export interface HookedCausalLM {
   readonly numLayers: number;
@@ -51,4 +65,6 @@ export interface HookedCausalLM {
   lmHead(h: tf.Tensor3D, opts?: LmHeadOptions): tf.Tensor3D;
   /** Lens of HF hidden state `layer`: `lmHead(h)` for layer < numLayers, the head alone at numLayers. */
   logitLens(h: tf.Tensor3D, layer: number, opts?: LmHeadOptions): tf.Tensor3D;
+  /** The head of hidden state `layer` as data (final norm + projection): lets the losses chunk it. Optional. */
+  lmHeadOf?(layer: number): LmHead;
 }

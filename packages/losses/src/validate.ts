@@ -56,3 +56,18 @@ export function oneOf<T extends string>(value: T | undefined, allowed: readonly 
 export function at2d(i: number, cols: number): string {
   return `[${Math.floor(i / cols)}][${i % cols}]`;
 }
+
+/** Labels must be `ignoreIndex` or a token id in `[0, vocab)`; checked on the host (labels are small). */
+export function checkLabelValues(labels: tf.Tensor2D, vocab: number, ignoreIndex: number, name: string): void {
+  const values = labels.dataSync();
+  const cols = labels.shape[1];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === ignoreIndex) continue;
+    if (!Number.isInteger(v) || v < 0 || v >= vocab) {
+      throw new Error(
+        `${name}${at2d(i, cols)} = ${v}: expected ${ignoreIndex} (ignored) or a token id in [0, ${vocab})`,
+      );
+    }
+  }
+}

@@ -19,6 +19,7 @@ const OVERRIDES: Record<string, string> = {
   'lambda-et': 'weight of L_ET (default 1)',
   pool: 'feature pooling: mean (query span) | last',
   'detach-teacher': 'true | false: English branch as a fixed target (default true)',
+  'loss-chunk-tokens': "tokens per chunk of the LM-head losses (0 = full logits; default: chunks of 2^24 / vocabulary tokens when a pass's logits would exceed 2^24 values)",
   'gradient-checkpointing': 'true | false: recompute each decoder layer in the backward pass instead of keeping its activations (less memory, one more forward; default false)',
   lr: 'peak learning rate (default 2e-5)',
   epochs: 'epochs (default 3)',

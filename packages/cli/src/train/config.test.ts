@@ -114,6 +114,7 @@ describe('dft train configuration', () => {
       '--eval-tasks', 'xcopa:zh, xquad:zh',
       '--detach-teacher', 'false',
       '--gradient-checkpointing', 'true',
+      '--loss-chunk-tokens', '64',
       '--data', 'x.json,y.json',
       '--out', 'runs/flag',
       '--dtype', 'bfloat16',
@@ -126,6 +127,7 @@ describe('dft train configuration', () => {
     expect(c.evalTasks).toEqual(['xcopa:zh', 'xquad:zh']);
     expect(c.detachTeacher).toBe(false);
     expect(c.gradientCheckpointing).toBe(true);
+    expect(c.lossChunkTokens).toBe(64);
     // Flag paths stay as given (relative to the working directory), file paths are resolved against the file.
     expect(c.data).toEqual(['x.json', 'y.json']);
     expect(c.out).toBe('runs/flag');
@@ -165,6 +167,7 @@ describe('dft train configuration', () => {
     ['an unknown preset', 'preset.json', [JSON.stringify({ ...BASE, preset: 'huge' })], /preset\.json: unknown preset "huge" \(known: paper\)/],
     ['a negative layer', 'layer.json', [JSON.stringify({ ...BASE, lcLayer: -1 })], /layer\.json: "lcLayer" must be a layer index or "auto", got -1/],
     ['a boolean that is not one', 'bool.json', [JSON.stringify({ ...BASE, detachTeacher: 'maybe' })], /bool\.json: "detachTeacher" must be true or false, got "maybe"/],
+    ['a negative loss chunk', 'chunk.json', [JSON.stringify({ ...BASE, lossChunkTokens: -1 })], /chunk\.json: "lossChunkTokens" must be an integer ≥ 0, got -1/],
     ['a warmup ratio above 1', 'warm.json', [JSON.stringify({ ...BASE, warmupRatio: 3 })], /warm\.json: "warmupRatio" must be in \[0, 1\], got 3/],
     ['a zero learning rate', 'lr0.json', [JSON.stringify({ ...BASE, lr: 0 })], /lr0\.json: "lr" must be > 0, got 0/],
     ['a path that is not a string', 'path.json', [JSON.stringify({ ...BASE, model: 7 })], /path\.json: "model" must be a path \(a string\), got 7/],

@@ -50,6 +50,11 @@ export interface TrainConfig {
   bucketByLength: boolean;
   /** Recompute each decoder layer in the backward pass instead of keeping its activations (HF's gradient_checkpointing). */
   gradientCheckpointing: boolean;
+  /**
+   * Tokens per chunk of the LM-head losses (`dftObjective`'s lossChunkTokens): 0 = off (full logits); unset = on for
+   * passes whose logits would exceed 2^24 values, with chunks of 2^24 / vocabulary tokens.
+   */
+  lossChunkTokens?: number;
   /** Start afresh in an `out` that holds checkpoints of an earlier run, deleting them (otherwise an error). */
   overwrite: boolean;
   /** Resume although the objective or data settings differ from the checkpoint's (otherwise an error naming them). */
@@ -171,7 +176,7 @@ export function readConfigFile(path: string): Raw {
   return out;
 }
 
-const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers', 'zeroStage'] as const;
+const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers', 'zeroStage', 'lossChunkTokens'] as const;
 
 /**
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
@@ -207,7 +212,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
     if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples']);
+  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples', 'lossChunkTokens']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
@@ -274,7 +279,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (c.evalMaxExamples !== undefined && (!Number.isInteger(c.evalMaxExamples) || c.evalMaxExamples < 1)) throw new UsageError(`${at('evalMaxExamples')}: "evalMaxExamples" must be a positive integer, got ${c.evalMaxExamples}`);
   // HF's report_to: "all" is every integration there is (here TensorBoard), "none" none.
   for (const r of c.reportTo) oneOf(r, ['tensorboard', 'all', 'none'], 'reportTo', at('reportTo'));
-  for (const k of ['saveEvery', 'evalEvery', 'evalSteps', 'seed', 'warmupSteps'] as const) {
+  for (const k of ['saveEvery', 'evalEvery', 'evalSteps', 'seed', 'warmupSteps', 'lossChunkTokens'] as const) {
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || c[k]! < 0)) throw new UsageError(`${at(k)}: "${k}" must be an integer ≥ 0, got ${c[k]}`);
   }
   for (const k of ['lambdaLc', 'lambdaEt', 'weightDecay', 'maxGradNorm'] as const) {

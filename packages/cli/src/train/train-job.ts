@@ -152,6 +152,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
       lambdaEt: c.lambdaEt,
       pool: c.pool,
       detachTeacher: c.detachTeacher,
+      lossChunkTokens: c.lossChunkTokens,
     });
     const lossFn = (m: CausalLM, b: Batch) => {
       const r = objective(m, toDftBatch(b));

@@ -8,7 +8,7 @@ import { KVCache } from './kv-cache.js';
 import { recomputeInBackward } from './recompute.js';
 import { applyRope, inverseFrequencies, ropeTables } from './rope.js';
 import { stopGradient } from './stop-gradient.js';
-import type { ForwardOptions, ForwardResult, HookedCausalLM, LmHeadOptions } from './types.js';
+import type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions } from './types.js';
 
 /** Linear weights are held as `[in, out]` (HF stores `[out, in]`): a plain 2-D product is the fast path on wasm. */
 export function isLinearWeight(name: string): boolean {
@@ -124,6 +124,24 @@ export class CausalLM implements HookedCausalLM {
     const L = this.config.numLayers;
     if (!Number.isInteger(layer) || layer < 0 || layer > L) throw new Error(`logitLens: layer ${layer} is out of range 0..${L}`);
     return layer === L ? tf.tidy(() => this.head(h, opts.frozen ?? false)) : this.lmHead(h, opts);
+  }
+
+  lmHeadOf(layer: number): LmHead {
+    const L = this.config.numLayers;
+    if (!Number.isInteger(layer) || layer < 0 || layer > L) throw new Error(`lmHeadOf: layer ${layer} is out of range 0..${L}`);
+    const tied = this.config.tieWordEmbeddings;
+    return {
+      norm:
+        layer === L
+          ? (h) => h
+          : (h, { frozen }) => {
+              const w = this.p('model.norm.weight');
+              return this.norm(h, frozen ? stopGradient(w) : w);
+            },
+      weight: this.p(tied ? 'model.embed_tokens.weight' : 'lm_head.weight') as tf.Tensor2D,
+      transposed: tied,
+      softcap: this.config.finalLogitSoftcapping,
+    };
   }
 
   /** Frees the parameters. */

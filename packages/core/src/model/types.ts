@@ -36,6 +36,18 @@ export interface LmHeadOptions {
 }
 
 /**
+ * The LM head of one hidden state as data, for losses that project a few positions at a time: `norm` (the final
+ * norm; identity for hidden state L, already final-normed), then `logits = norm(h) · weight` (`weight` `[hidden,
+ * vocab]`, or `[vocab, hidden]` when `transposed`: tied embeddings, used without a copy), then the soft-cap.
+ */
+export interface LmHead {
+  norm(h: tf.Tensor3D, opts: { frozen: boolean }): tf.Tensor3D;
+  weight: tf.Tensor2D;
+  transposed: boolean;
+  softcap: number | null;
+}
+
+/**
  * What the losses need of a model: a forward pass with hidden-state hooks and the logit lens.
  * `lmHead(h)` = final norm + head (+ Gemma final soft-cap), applied to a raw residual-stream state h_k, k < L.
  * `logitLens(h, k)` is the lens of HF hidden state k: `lmHead(h)` for k < L, the head alone for k = L
@@ -46,4 +58,6 @@ export interface HookedCausalLM {
   forward(ids: tf.Tensor2D, opts?: ForwardOptions): ForwardResult;
   lmHead(h: tf.Tensor3D, opts?: LmHeadOptions): tf.Tensor3D;
   logitLens(h: tf.Tensor3D, layer: number, opts?: LmHeadOptions): tf.Tensor3D;
+  /** The head `logitLens(h, layer)` applies, as data. */
+  lmHeadOf(layer: number): LmHead;
 }
