@@ -32,17 +32,19 @@ export default async function run({ comm, rank, worldSize, data }) {
   const loss = (m, batch) => ({ loss: causalLmLoss(m.forward(batch).logits, batch) });
   const opts = { lr: 1e-4, schedule: 'constant', totalSteps: 1000 };
   const { comm: c, t } = timed(comm);
-  const trainer = new Trainer(model, loss, { ...opts, comm: c });
+  const trainer = new Trainer(model, loss, { ...opts, comm: c, zeroStage: data.zeroStage ?? 0 });
   const step = () => trainer.step([{ batch: ids, weight: B }]);
   for (let i = 0; i < data.warmup; i++) await step();
   await comm.barrier();
   t.ms = 0;
   const start = performance.now();
-  for (let i = 0; i < data.steps; i++) await step();
+  let peakBytes = 0;
+  for (let i = 0; i < data.steps; i++) peakBytes = Math.max(peakBytes, (await step()).peakBytes);
   const seconds = (performance.now() - start) / 1000;
+  const optimizerBytes = trainer.optimizer.stateBytes;
   const params = [...model.params.values()].reduce((s, p) => s + p.size, 0);
   ids.dispose();
   trainer.dispose();
   model.dispose();
-  return { seconds, reduceMs: t.ms, params, tokensPerStep: worldSize * B * T };
+  return { seconds, reduceMs: t.ms, params, tokensPerStep: worldSize * B * T, optimizerBytes, peakBytes };
 }

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ['core', 'native', 'parallel', 'mpi-allreduce', 'data', 'eval', 'layers', 'report', 'memory', 'loading'];
+const ALL = ['core', 'native', 'parallel', 'mpi-allreduce', 'data', 'eval', 'layers', 'report', 'memory', 'loading', 'zero'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 let failed = 0;
 for (const name of wanted) {
