@@ -36,7 +36,7 @@ export class RecordBatchBuilder {
       en_input: (r) => r.ex.enInput,
       en_output: (r) => r.ex.enOutput,
     };
-    const lists: ((t: TokenizedExample) => number[])[] = [
+    const lists: ((t: TokenizedExample) => ArrayLike<number>)[] = [
       (t) => t.promptIds,
       (t) => t.response.ids,
       (t) => t.enPromptIds,
@@ -85,7 +85,7 @@ function int32Data(values: number[]): Data<Int32> {
   return makeData({ type: new Int32(), length: values.length, nullCount: 0, data: Int32Array.from(values) });
 }
 
-function listData(lists: number[][]): Data {
+function listData(lists: ArrayLike<number>[]): Data {
   const offsets = new Int32Array(lists.length + 1);
   let total = 0;
   lists.forEach((l, i) => {

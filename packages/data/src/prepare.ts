@@ -49,7 +49,7 @@ export interface PrepareOptions {
   rowsPerBatch?: number;
   /** Read at most this many source records (for slices and smoke runs). */
   limit?: number;
-  /** Tokenising threads (default: 1 on the Rust engine, which spreads each batch over the cores itself; else the cores). The output is the same for any number. */
+  /** Tokenising threads (default: the number of cores). The output is the same for any number. */
   jobs?: number;
   /** Called after each chunk of examples is written. */
   onProgress?: (p: PrepareProgress) => void;
@@ -137,9 +137,7 @@ export async function prepareParallel(opts: PrepareOptions): Promise<PrepareSumm
   const rowsPerBatch = opts.rowsPerBatch ?? 1000;
   if (!Number.isInteger(rowsPerBatch) || rowsPerBatch < 1) throw new Error(`prepare: rowsPerBatch must be a positive integer`);
   const splitSeed = opts.splitSeed ?? '';
-  // The Rust engine already spreads each batch over every core: worker threads on top of it were slower and held
-  // more memory in the data benchmark, so it defaults to one; the JS engine gets a thread per core.
-  const jobs = opts.jobs ?? (tok.engine === 'rust' ? 1 : availableParallelism());
+  const jobs = opts.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`prepare: jobs must be a positive integer, got ${jobs}`);
 
   const files = expandInputs(opts.input);

@@ -6,7 +6,7 @@ import { ExampleTokenizer } from './tokenize-example.js';
 import { llamaTokenizer } from './test-utils/fixtures.js';
 
 const tok = llamaTokenizer();
-const pieces = (ids: number[]) => ids.map((i) => tok.idToToken(i));
+const pieces = (ids: ArrayLike<number>) => Array.from(ids, (i) => tok.idToToken(i));
 const HEADER_IN =
   'Below is an instruction that describes a task, paired with an input that provides further context. ' +
   'Write a response that appropriately completes the request.\n\n### Instruction:\n';

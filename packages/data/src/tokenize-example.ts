@@ -4,6 +4,9 @@ import type { ParallelExample } from './records.js';
 import type { PromptTemplate, RenderedPrompt } from './templates.js';
 import { queryText, renderPrompt } from './templates.js';
 
+/** Token ids: a plain array from the tokenizer, or an Int32Array unpacked from a worker thread's results. */
+export type TokenIds = number[] | Int32Array;
+
 /** Sequence kinds whose continuation can be cut by truncation. */
 export type TruncatableKind = 'tft' | 'lc' | 'et' | 'sft';
 
@@ -18,18 +21,18 @@ export type TruncatableKind = 'tft' | 'lc' | 'et' | 'sft';
  * `promptIds[0 : len - seam] ⊕ continuation`, exactly `tok(prompt + text)`, and no character is lost.
  */
 export interface Continuation {
-  ids: number[];
+  ids: TokenIds;
   /** Trailing tokens of the prompt replaced by the first `seam` ids here (still in the prompt region). */
   seam: number;
 }
 
 export interface TokenizedExample {
   /** tok(prompt(x_tgt)). */
-  promptIds: number[];
+  promptIds: TokenIds;
   /** y_tgt + EOS after the target prompt (TFT). */
   response: Continuation;
   /** tok(prompt(x_en)). */
-  enPromptIds: number[];
+  enPromptIds: TokenIds;
   /** q_en after the target prompt, no EOS (LC-logits). */
   enQuery: Continuation;
   /** y_en + EOS after the target prompt (ET-logits). */

@@ -5,6 +5,7 @@ import type { Tokenizer, TokenizerInit } from '@dft/tokenizer';
 import type { ParallelExample } from './records.js';
 import type { PromptTemplate } from './templates.js';
 import type { TokenizeResult } from './tokenize-example.js';
+import { unpackResults } from './packed-results.js';
 import { ExampleTokenizer } from './tokenize-example.js';
 
 /** Tokenises chunks of examples; results come back per chunk, whatever runs them. */
@@ -51,11 +52,11 @@ class WorkerPool implements TokenizeRunner {
     for (let i = 0; i < jobs; i++) {
       const worker = new Worker(script, { workerData: data });
       const pending = new Map<number, Pending>();
-      worker.on('message', (m: { id: number; results?: TokenizeResult[]; error?: string }) => {
+      worker.on('message', (m: { id: number; packed?: Int32Array; error?: string }) => {
         const p = pending.get(m.id)!;
         pending.delete(m.id);
         if (m.error !== undefined) p.reject(new Error(m.error));
-        else p.resolve(m.results!);
+        else p.resolve(unpackResults(m.packed!));
       });
       const fail = (e: Error) => {
         this.failed ??= new Error(`prepare: tokenizer worker ${i} failed (${e.message})`);

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Tokenizer } from '@dft/tokenizer';
 import type { ParallelExample } from './records.js';
+import { packResults } from './packed-results.js';
 import { ExampleTokenizer } from './tokenize-example.js';
 import type { TokenizeWorkerData } from './tokenize-runner.js';
 
@@ -10,7 +11,10 @@ const exTok = new ExampleTokenizer(Tokenizer.fromInit(data.tokenizer), data.temp
 
 parentPort!.on('message', (msg: { id: number; examples: ParallelExample[] }) => {
   exTok.tokenizeBatch(msg.examples).then(
-    (results) => parentPort!.postMessage({ id: msg.id, results }),
+    (results) => {
+      const packed = packResults(results);
+      parentPort!.postMessage({ id: msg.id, packed }, [packed.buffer]);
+    },
     (e: Error) => parentPort!.postMessage({ id: msg.id, error: e.message }),
   );
 });

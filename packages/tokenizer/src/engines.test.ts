@@ -91,4 +91,11 @@ describe('PieceEncoder: piece-by-piece between walls, the ids of one whole encod
     // A second call is served from the piece cache and is still exact.
     expect(await enc.encodeAll(texts.slice(0, 40))).toEqual(whole.slice(0, 40));
   });
+
+  it('calls in flight together stay exact when one of them starts the cache afresh (a small cache limit)', async () => {
+    const enc = new PieceEncoder(rust, 50);
+    const chunks = [sequences.slice(0, 60), sequences.slice(30, 90), sequences.slice(60, 120), sequences.slice(0, 60)];
+    const got = await Promise.all(chunks.map((c) => enc.encodeAll(c)));
+    expect(got).toEqual(await Promise.all(chunks.map((c) => rust.encodeBatch(c))));
+  });
 });

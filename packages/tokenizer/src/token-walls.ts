@@ -23,9 +23,11 @@ function normalizerKeeps(n: unknown, ch: string): boolean {
   }
 }
 
-function mergeParts(m: unknown): string[] {
-  if (typeof m === 'string') return m.split(' ');
-  return Array.isArray(m) ? m.map(String) : [];
+/** Whether a merge rule (`"a b"` or `["a", "b"]`) has `ch` in one of its two parts. */
+function mergeMentions(m: unknown, ch: string): boolean {
+  // In the string form the parts are split on the one space, so they never contain a space themselves.
+  if (typeof m === 'string') return ch !== ' ' && m.includes(ch);
+  return Array.isArray(m) && m.some((part) => String(part).includes(ch));
 }
 
 /**
@@ -53,5 +55,5 @@ export function isTokenWall(tokenizer: Json, ch: string): boolean {
   for (const token of Object.keys(vocab)) if (token !== ch && token.includes(ch)) return false;
   if (!(ch in vocab) && model.byte_fallback !== true) return false;
   const merges = Array.isArray(model.merges) ? model.merges : [];
-  return !merges.some((m) => mergeParts(m).some((part) => part.includes(ch)));
+  return !merges.some((m) => mergeMentions(m, ch));
 }

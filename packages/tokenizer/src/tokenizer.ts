@@ -25,6 +25,8 @@ type Json = Record<string, unknown>;
 export interface TokenizerOptions {
   /** `auto` (default, or $DFT_TOKENIZER_ENGINE): Rust where it loads, else JS. Both give the same ids. */
   engine?: EngineChoice;
+  /** The wall characters of this tokenizer.json when already known (from a TokenizerInit): the file is not parsed again. */
+  walls?: readonly string[];
 }
 
 /** Everything a tokenizer is built from: enough to build the same one again in a worker thread. */
@@ -33,6 +35,7 @@ export interface TokenizerInit {
   config: Json;
   specialMap: Json;
   engine: TokenizerEngine;
+  walls: readonly string[];
 }
 
 /** Characters checked for the wall property (see token-walls.ts); prompt templates are built on newlines. */
@@ -74,22 +77,24 @@ export class Tokenizer {
   /** Characters no token ever spans (see isTokenWall): texts may be encoded piece by piece between them. */
   readonly walls: readonly string[];
   readonly init: TokenizerInit;
-  private readonly parsed: Json;
   private readonly rust: RustTokenizer | null;
   private jsTokenizer: HfTokenizer | undefined;
 
   constructor(tokenizerJson: string, config: Json = {}, specialMap: Json = {}, opts: TokenizerOptions = {}) {
-    try {
-      this.parsed = JSON.parse(tokenizerJson) as Json;
-    } catch (e) {
-      throw new Error(`tokenizer: tokenizer.json is not valid JSON: ${(e as Error).message}`);
-    }
+    // Parsing the file in JS is only needed to find its walls (the Rust engine reads the text itself).
+    let parsed: Json | null = null;
+    if (!opts.walls)
+      try {
+        parsed = JSON.parse(tokenizerJson) as Json;
+      } catch (e) {
+        throw new Error(`tokenizer: tokenizer.json is not valid JSON: ${(e as Error).message}`);
+      }
     this.rust = rustTokenizer(tokenizerJson, engineChoice(opts.engine));
     this.engine = this.rust ? 'rust' : 'js';
-    this.init = { tokenizerJson, config, specialMap, engine: this.engine };
+    this.walls = opts.walls ?? WALL_CANDIDATES.filter((ch) => isTokenWall(parsed!, ch));
+    this.init = { tokenizerJson, config, specialMap, engine: this.engine, walls: this.walls };
     this.hash = createHash('sha256').update(tokenizerJson).digest('hex');
     this.vocabSize = this.rust ? this.rust.getVocabSize(true) : this.hf.get_vocab(true).size;
-    this.walls = WALL_CANDIDATES.filter((ch) => isTokenWall(this.parsed, ch));
     const idOf = (key: string): number | null => {
       const content = tokenContent(config[key]) ?? tokenContent(specialMap[key]);
       if (content === null) return null;
@@ -107,12 +112,15 @@ export class Tokenizer {
 
   /** Builds the tokenizer `init` describes, on the same engine (for worker threads). */
   static fromInit(init: TokenizerInit): Tokenizer {
-    return new Tokenizer(init.tokenizerJson, init.config, init.specialMap, { engine: init.engine });
+    return new Tokenizer(init.tokenizerJson, init.config, init.specialMap, { engine: init.engine, walls: init.walls });
   }
 
-  /** The pure-JS tokenizer, built on first use (the Rust engine has no synchronous encode). */
+  /**
+   * The pure-JS tokenizer, built on first use (the Rust engine has no synchronous encode). It parses the JSON
+   * again rather than keeping the parsed file alive, which would cost every tokenising thread tens of MiB.
+   */
   private get hf(): HfTokenizer {
-    this.jsTokenizer ??= new HfTokenizer(this.parsed, this.init.config);
+    this.jsTokenizer ??= new HfTokenizer(JSON.parse(this.init.tokenizerJson) as Json, this.init.config);
     return this.jsTokenizer;
   }
 
