@@ -1,6 +1,6 @@
 import { PieceEncoder } from '@dft/tokenizer';
 import type { Tokenizer } from '@dft/tokenizer';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 import type { PromptTemplate, RenderedPrompt } from './templates.js';
 import { queryText, renderPrompt } from './templates.js';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 import { ALPACA_TEMPLATE } from './templates.js';
 import type { TokenizedExample } from './tokenize-example.js';
 import { ExampleTokenizer } from './tokenize-example.js';
-import { llamaTokenizer } from './test-utils/fixtures.js';
+import { llamaTokenizer } from '../test-utils/fixtures.js';
 
 const tok = llamaTokenizer();
 const pieces = (ids: ArrayLike<number>) => Array.from(ids, (i) => tok.idToToken(i));

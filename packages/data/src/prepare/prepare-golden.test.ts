@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { Tokenizer } from '@dft/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { prepareParallel } from './prepare.js';
-import { PARALLEL_300, TINY_LLAMA, tempDir } from './test-utils/fixtures.js';
-import { tokenDigests } from './test-utils/token-digests.js';
+import { PARALLEL_300, TINY_LLAMA, tempDir } from '../test-utils/fixtures.js';
+import { tokenDigests } from '../test-utils/token-digests.js';
 
 const root = tempDir();
 const engines = { rust: Tokenizer.fromDir(TINY_LLAMA, { engine: 'rust' }), js: Tokenizer.fromDir(TINY_LLAMA, { engine: 'js' }) };
@@ -22,6 +22,6 @@ describe('prepared token columns match the golden output of the reference prepar
     const tok = engines[engine];
     expect(tok.engine).toBe(engine);
     const s = await prepareParallel({ input: PARALLEL_300, tokenizer: tok, outDir: join(root, `${maxLength}-${engine}-${jobs}`), maxLength, jobs });
-    await expect(tokenDigests(s.files.train!)).toMatchFileSnapshot(`../fixtures/golden/alpaca-en-zh-300.max${maxLength}.tokens.txt`);
+    await expect(tokenDigests(s.files.train!)).toMatchFileSnapshot(`../../fixtures/golden/alpaca-en-zh-300.max${maxLength}.tokens.txt`);
   });
 });

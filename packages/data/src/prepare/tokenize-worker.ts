@@ -1,7 +1,7 @@
 // Worker thread of `prepare --jobs N`: tokenises the chunks of examples it is sent, in the order sent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Tokenizer } from '@dft/tokenizer';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 import { packResults } from './packed-results.js';
 import { ExampleTokenizer } from './tokenize-example.js';
 import type { TokenizeWorkerData } from './tokenize-runner.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Tokenizer, TokenizerInit } from '@dft/tokenizer';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 import type { PromptTemplate } from './templates.js';
 import type { TokenizeResult } from './tokenize-example.js';
 import { unpackResults } from './packed-results.js';
@@ -32,7 +32,7 @@ export function tokenizeRunner(tok: Tokenizer, template: PromptTemplate, maxLeng
 /** The compiled worker script; tests run this package from its sources, where the built one is used. */
 function workerScript(): string {
   const fromSource = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(fromSource ? '../dist/tokenize-worker.js' : './tokenize-worker.js', import.meta.url));
+  const path = fileURLToPath(new URL(fromSource ? '../../dist/prepare/tokenize-worker.js' : './tokenize-worker.js', import.meta.url));
   if (!existsSync(path)) throw new Error(`prepare: ${path} is missing (build @dft/data first: pnpm build), needed for jobs > 1`);
   return path;
 }

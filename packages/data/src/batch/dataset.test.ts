@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { RecordBatchFileWriter, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Batch, BatchOptions, Dataset } from './dataset.js';
+import type { Batch, BatchOptions } from './batch-iterator.js';
+import type { Dataset } from './dataset.js';
 import { openDataset, readTextRows } from './dataset.js';
-import { prepareParallel } from './prepare.js';
-import { FIXTURES, PARALLEL_300, llamaTokenizer, tempDir } from './test-utils/fixtures.js';
+import { prepareParallel } from '../prepare/prepare.js';
+import { FIXTURES, PARALLEL_300, llamaTokenizer, tempDir } from '../test-utils/fixtures.js';
 
 const dir = tempDir();
 let path: string;

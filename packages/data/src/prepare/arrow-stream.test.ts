@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatchReader, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METADATA_KEY } from './columns.js';
-import { openDataset } from './dataset.js';
-import type { Batch } from './dataset.js';
+import { METADATA_KEY } from '../columns.js';
+import { openDataset } from '../batch/dataset.js';
+import type { Batch } from '../batch/batch-iterator.js';
 import { prepareParallel } from './prepare.js';
-import { PARALLEL_300, llamaTokenizer, tempDir } from './test-utils/fixtures.js';
+import { PARALLEL_300, llamaTokenizer, tempDir } from '../test-utils/fixtures.js';
 
 const dir = tempDir();
 const CONTINUATION = [0xff, 0xff, 0xff, 0xff];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { packResults, unpackResults } from './packed-results.js';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 import { ALPACA_TEMPLATE } from './templates.js';
 import { ExampleTokenizer } from './tokenize-example.js';
-import { llamaTokenizer, parallelRows } from './test-utils/fixtures.js';
+import { llamaTokenizer, parallelRows } from '../test-utils/fixtures.js';
 
 /** Plain arrays everywhere, so packed views and tokenizer arrays compare by value. */
 const plain = (x: unknown): unknown =>

@@ -1,9 +1,9 @@
 import { Int32, RecordBatch, Struct, Utf8, makeData } from 'apache-arrow';
 import type { Data, Schema } from 'apache-arrow';
-import type { TextColumn } from './columns.js';
-import { LENGTH_COLUMNS, SEAM_COLUMNS, SPAN_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS, TOKEN_LIST } from './columns.js';
+import type { TextColumn } from '../columns.js';
+import { LENGTH_COLUMNS, SEAM_COLUMNS, SPAN_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS, TOKEN_LIST } from '../columns.js';
 import type { TokenizedExample } from './tokenize-example.js';
-import type { ParallelExample } from './records.js';
+import type { ParallelExample } from '../read/records.js';
 
 const encoder = new TextEncoder();
 

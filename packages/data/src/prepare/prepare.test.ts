@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTextRows } from './dataset.js';
+import { readTextRows } from '../batch/dataset.js';
 import type { PrepareSummary } from './prepare.js';
 import { prepareParallel } from './prepare.js';
 import { splitOf } from './split.js';
 import { ALPACA_TEMPLATE } from './templates.js';
 import { ExampleTokenizer } from './tokenize-example.js';
-import { FIXTURES, PARALLEL_300, llamaTokenizer, parallelRows, tempDir } from './test-utils/fixtures.js';
+import { FIXTURES, PARALLEL_300, llamaTokenizer, parallelRows, tempDir } from '../test-utils/fixtures.js';
 
 const tok = llamaTokenizer();
 const root = tempDir();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readJsonArray, readJsonLines } from './json-records.js';
 import type { SourceRecord } from './source-record.js';
 import { readRecords } from './sources.js';
-import { tempDir } from './test-utils/fixtures.js';
+import { tempDir } from '../test-utils/fixtures.js';
 
 const dir = tempDir();
 let n = 0;
