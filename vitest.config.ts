@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [
       // Subpath entries before the package names (a name also matches as a prefix of its subpaths).
       { find: '@dft/mpi/test-utils', replacement: fileURLToPath(new URL('./packages/mpi/src/test-utils/index.ts', import.meta.url)) },
-      ...['util', 'tokenizer', 'core', 'losses', 'data', 'eval', 'cli', 'native', 'mpi'].map((n) => ({ find: `@dft/${n}`, replacement: pkg(n) })),
+      ...['util', 'tokenizer', 'ops', 'core', 'losses', 'data', 'eval', 'cli', 'native', 'mpi'].map((n) => ({ find: `@dft/${n}`, replacement: pkg(n) })),
     ],
   },
   test: {

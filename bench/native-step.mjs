@@ -47,14 +47,14 @@ export function benchWorkload() {
 }
 
 /**
- * The same training step through @dft/native's fused kernels (what core's AdamW and the losses' token NLL use on
- * the native backend): the next-token NLL over the vocabulary in one kernel pair instead of ~15 full-size ops
+ * The same training step through @dft/ops' fused ops, i.e. the native backend's kernels (what core's AdamW and the
+ * losses' token NLL use): the next-token NLL over the vocabulary in one kernel pair instead of ~15 full-size ops
  * and no logits slice (the last position gets weight 0), and one AdamW pass per parameter (Adam: weight decay 0,
  * PyTorch's eps 1e-8) instead of ~13.
  */
-export function fusedTrainStep(w, native, { model: fuseModel = false } = {}) {
+export function fusedTrainStep(w, ops, { model: fuseModel = false } = {}) {
   const { model, ids } = w;
-  if (fuseModel) useFusedModelKernels(model, native);
+  if (fuseModel) useFusedModelKernels(model, ops);
   const [B, T] = ids.shape;
   const V = model.config.vocabSize;
   const flat = ids.dataSync();
@@ -68,11 +68,11 @@ export function fusedTrainStep(w, native, { model: fuseModel = false } = {}) {
     train: () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
-          const nll = native.tokenNll(tf.reshape(model.forward(ids).logits, [B * T, V]), targets);
+          const nll = ops.tokenNll(tf.reshape(model.forward(ids).logits, [B * T, V]), targets);
           return tf.div(tf.sum(tf.mul(nll, weights)), B * (T - 1));
         }, params);
         step++;
-        params.forEach((p, i) => native.adamwUpdate(p, moments[i][0], moments[i][1], grads[p.name], { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, weightDecay: 0 }));
+        params.forEach((p, i) => ops.adamwUpdate(p, moments[i][0], moments[i][1], grads[p.name], { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, weightDecay: 0 }));
         return value.dataSync()[0];
       }),
     dispose: () => tf.dispose([targets, weights, ...moments.flat()]),
@@ -96,22 +96,22 @@ export async function kernelProfile(fn) {
 }
 
 /**
- * Routes the model's RMSNorm and gated MLP activation through @dft/native's fused kernels, as core's CausalLM does
+ * Routes the model's RMSNorm and gated MLP activation through @dft/ops' fused ops, as core's CausalLM does
  * after integration (its private `norm(x, w)` and `mlp(i, x)`, replaced on this instance only). Fails loudly if
  * core's model no longer has those methods, rather than measuring the unfused model under this label.
  */
-export function useFusedModelKernels(model, native) {
+export function useFusedModelKernels(model, ops) {
   const proto = Object.getPrototypeOf(model);
   for (const m of ['norm', 'mlp', 'linear', 'p']) {
     if (typeof proto[m] !== 'function') throw new Error(`bench: CausalLM has no method ${m}(); update useFusedModelKernels`);
   }
   const c = model.config;
-  model.norm = (x, weight) => native.rmsNorm(x, weight, c.rmsNormEps, c.gemma ? 1 : 0);
+  model.norm = (x, weight) => ops.rmsNorm(x, weight, c.rmsNormEps, c.modelType === 'gemma2' ? 1 : 0);
   model.mlp = (i, x) => {
     const p = `model.layers.${i}.mlp`;
     const gate = model.linear(x, model.p(`${p}.gate_proj.weight`));
     const up = model.linear(x, model.p(`${p}.up_proj.weight`));
-    const act = native.gatedActivation(gate, up, c.activation === 'silu' ? 'silu' : 'gelu_tanh');
+    const act = ops.gatedActivation(gate, up, c.activation === 'silu' ? 'silu' : 'gelu_tanh');
     return model.linear(act, model.p(`${p}.down_proj.weight`));
   };
 }

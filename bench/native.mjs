@@ -52,13 +52,14 @@ async function child(name) {
     row.forwardProfile = await kernelProfile(w.forward);
   }
   if (name === 'native') {
-    const native = await import('../packages/native/dist/index.js');
-    const fused = fusedTrainStep(w, native);
+    // The fused ops of @dft/ops, which run the kernels the native backend registers.
+    const ops = await import('../packages/ops/dist/index.js');
+    const fused = fusedTrainStep(w, ops);
     row.fusedTrainTokPerS = await tokensPerSecond(fused.train, steps, w.tokens);
     if (profile) row.fusedProfile = await kernelProfile(fused.train);
     fused.dispose();
     // Last: this routes the model's RMSNorm and MLP activation through the fused kernels for good.
-    const all = fusedTrainStep(w, native, { model: true });
+    const all = fusedTrainStep(w, ops, { model: true });
     row.allFusedTrainTokPerS = await tokensPerSecond(all.train, steps, w.tokens);
     row.allFusedForwardTokPerS = await tokensPerSecond(w.forward, steps, w.tokens);
     if (profile) row.allFusedProfile = await kernelProfile(all.train);

@@ -5,9 +5,9 @@ export type { BackendName, SelectBackendOptions } from './backend/select-backend
 export { parseConfig, parameterSpecs } from './model/config.js';
 export type { ModelConfig, ModelType, Activation, ParamSpec } from './model/config.js';
 export { CausalLM, isLinearWeight } from './model/model.js';
-export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions } from './model/types.js';
+export type { ForwardOptions, ForwardResult, LmHead, LmHeadOptions } from './model/types.js';
 export { KVCache } from './model/kv-cache.js';
-export { stopGradient } from './model/stop-gradient.js';
+export { stopGradient } from '@dft/ops';
 export { initialParameters } from './model/init.js';
 export { loadPretrained, savePretrained } from './model/pretrained.js';
 export type { LoadOptions, Pretrained, SaveOptions, SaveDtype } from './model/pretrained.js';

@@ -1,3 +1,4 @@
+import type { SequenceKind } from '@dft/util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Pool } from './pooling.js';
 import { assertDims, assertNumeric, assertTensor } from './validate.js';
@@ -8,7 +9,7 @@ import { assertDims, assertNumeric, assertTensor } from './validate.js';
  * fields it uses.
  */
 
-/** Sequences trained with next-token CE: `labels` = token ids, -100 (ignoreIndex) where no loss is taken. */
+/** Sequences trained with next-token CE: `labels` = token ids, IGNORE_INDEX (-100) where no loss is taken. */
 export interface LabeledSequences {
   ids: tf.Tensor2D;
   labels: tf.Tensor2D;
@@ -37,7 +38,8 @@ export interface DftBatch {
   sft?: LabeledSequences;
 }
 
-export type SequenceKind = keyof DftBatch;
+// The groups of DftBatch are exactly the shared sequence kinds (contracts.test.ts checks it).
+export type { SequenceKind };
 
 const KIND_DESCRIPTION: Record<SequenceKind, string> = {
   tft: 'target-language prompt + response',

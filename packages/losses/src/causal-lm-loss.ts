@@ -1,7 +1,8 @@
+import { tokenNll } from '@dft/ops';
+import { IGNORE_INDEX } from '@dft/util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { HiddenWithHead } from './projected-loss.js';
 import { projectedLoss } from './projected-loss.js';
-import { tokenNll } from './token-nll.js';
 import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, checkLabelValues, oneOf } from './validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -62,7 +63,7 @@ export function causalLmLossNamed(
   labelsName: string,
   frozenHead = false,
 ): tf.Tensor {
-  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const ignoreIndex = opts.ignoreIndex ?? IGNORE_INDEX;
   if (!Number.isInteger(ignoreIndex)) {
     throw new Error(`${labelsName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   }
@@ -82,10 +83,9 @@ export function causalLmLossNamed(
 
   return tf.tidy(() => {
     const { targets, weights } = nextTokenTargets(labels, ignoreIndex);
-    const perToken = tf.reshape(
-      tokenNll(tf.reshape(logits, [batch * time, vocab]), tf.reshape(targets, [-1]), tf.reshape(weights, [-1])),
-      [batch, time],
-    );
+    const nll = tokenNll(tf.reshape(logits, [batch * time, vocab]), tf.reshape(targets, [-1]) as tf.Tensor1D);
+    // Weight 0 (ignored positions) gives an exactly zero gradient row.
+    const perToken = tf.mul(tf.reshape(nll, [batch, time]), weights);
     if (reduction === 'none') {
       return tf.slice(perToken, [0, 0], [batch, Math.max(time - 1, 0)]);
     }

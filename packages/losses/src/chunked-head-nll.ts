@@ -1,6 +1,5 @@
+import { oneHotFloat, type CustomGradientFunc } from '@dft/ops';
 import * as tf from '@tensorflow/tfjs-core';
-import type { CustomGradientFunc } from './custom-grad.js';
-import { oneHotFloat } from './one-hot.js';
 
 /** A linear LM head as data: `logits = x · weight` (+ soft-cap), what the chunked losses project with. */
 export interface HeadProjection {

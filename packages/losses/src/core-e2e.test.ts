@@ -26,21 +26,28 @@ function expectNear(actual: number, ref: number): void {
   expect(Math.abs(actual - ref)).toBeLessThanOrEqual(2e-4 + 1e-5 * Math.abs(ref));
 }
 
-/** Wraps model.forward to record, per call, its options and the decoder layers (HF 1-based) that really ran. */
+/**
+ * Wraps model.forward to record, per call, its options and the decoder layers (HF 1-based) that really ran: the
+ * calls of the model's private per-layer method, wrapped on this instance.
+ */
 function recordPasses(model: CausalLM): { calls: { opts: ForwardOptions; ran: number[] }[]; restore: () => void } {
   const calls: { opts: ForwardOptions; ran: number[] }[] = [];
-  const original = model.forward;
-  model.forward = function (this: CausalLM, ids, opts = {}) {
-    const ran: number[] = [];
-    model.onLayer = (i) => ran.push(i + 1);
+  const instance = model as unknown as { forward: CausalLM['forward']; layer: (i: number, ...rest: unknown[]) => tf.Tensor3D };
+  const { forward, layer } = instance;
+  let ran: number[] = [];
+  instance.layer = function (this: CausalLM, i, ...rest) {
+    ran.push(i + 1);
+    return layer.call(this, i, ...rest);
+  };
+  instance.forward = function (this: CausalLM, ids, opts = {}) {
+    ran = [];
     try {
-      return original.call(this, ids, opts);
+      return forward.call(this, ids, opts);
     } finally {
-      model.onLayer = null;
       calls.push({ opts, ran });
     }
   };
-  return { calls, restore: () => void (model.forward = original) };
+  return { calls, restore: () => void (delete (instance as Partial<typeof instance>).layer, delete (instance as Partial<typeof instance>).forward) };
 }
 
 beforeAll(useCpuBackend);

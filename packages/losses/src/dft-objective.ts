@@ -1,3 +1,5 @@
+import { noGrad } from '@dft/ops';
+import { IGNORE_INDEX } from '@dft/util';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchReader, type DftBatch, type LabeledSequences } from './batch.js';
 import { causalLmLossNamed } from './causal-lm-loss.js';
@@ -5,7 +7,6 @@ import { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunked-head-nll.js
 import { featureAlignmentLoss } from './feature-alignment-loss.js';
 import { logitLensLoss } from './logit-lens-loss.js';
 import type { ForwardResult, HookedCausalLM } from './model.js';
-import { noGrad } from './no-grad.js';
 import { POOLS, type Pool } from './pooling.js';
 import { oneOf } from './validate.js';
 
@@ -114,7 +115,7 @@ function resolveOptions(o: DftObjectiveOptions): Resolved {
     }
     return v;
   };
-  const ignoreIndex = o.ignoreIndex ?? -100;
+  const ignoreIndex = o.ignoreIndex ?? IGNORE_INDEX;
   if (!Number.isInteger(ignoreIndex)) {
     throw new Error(`${context}: ignoreIndex must be an integer, got ${o.ignoreIndex}`);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nonEmptyRows, poolStates, POOLS, type Pool } from './pooling.js';
-import { stopGradient } from './stop-gradient.js';
+import { stopGradient } from '@dft/ops';
 import { assertDims, assertTensor, oneOf } from './validate.js';
 
 export interface FeatureAlignmentOptions {

@@ -14,6 +14,5 @@ export type { LayerEntropyResult } from './layer-entropy.js';
 export { dftObjective, DFT_METHODS } from './dft-objective.js';
 export type { DftMethod, DftObjective, DftObjectiveOptions, DftLossResult, DftTerms } from './dft-objective.js';
 export type { DftBatch, LabeledSequences, PromptSpans } from './batch.js';
-export { stopGradient } from './stop-gradient.js';
-export { noGrad } from './no-grad.js';
+export { stopGradient, noGrad } from '@dft/ops';
 export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions, LogitLensHead } from './model.js';

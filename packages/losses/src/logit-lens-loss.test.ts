@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { causalLmLoss } from './causal-lm-loss.js';
 import { logitLensLoss } from './logit-lens-loss.js';
 import type { LogitLensHead } from './model.js';
-import { stopGradient } from './stop-gradient.js';
+import { stopGradient } from '@dft/ops';
 import { maxGradientError } from './test-utils/grad-check.js';
 import { scalar, useCpuBackend, values } from './test-utils/setup.js';
 

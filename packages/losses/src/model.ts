@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 /*
- * The model contract the DFT objective consumes. It mirrors `HookedCausalLM` of @dft/core structurally (TypeScript
- * matches by shape), so a core model can be passed as is, while this package never imports core and any other tfjs
- * model can implement it in a few lines.
+ * The model contract the DFT objective (and @dft/eval) consumes, defined here only. @dft/core's CausalLM satisfies it
+ * structurally (TypeScript matches by shape; model-contract.test.ts checks it), so a core model is passed as is,
+ * while this package never imports core and any other tfjs model can implement it in a few lines.
  */
 
 /** Options of one forward pass. Shapes: ids `[batch, time]` int32. */

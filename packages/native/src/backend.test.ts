@@ -1,3 +1,4 @@
+import { OP_KERNELS } from '@dft/ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADDON_PATH, loadAddon, loadAddonFrom, type NativeAddon } from './addon.js';
 import { NATIVE_BACKEND, registerNativeBackend } from './backend.js';
-import { FUSED_KERNELS } from './fused/names.js';
 import { NATIVE_MISSING, setUpBackends } from './test-utils/backends.js';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
@@ -26,12 +26,12 @@ describe.skipIf(NATIVE_MISSING !== null)('registerNativeBackend', () => {
       // Either a replacement of the cpu kernel or one of the fused kernels, which only native has.
       expect(tf.getKernel(name, NATIVE_BACKEND)!.kernelFunc, name).not.toBe(tf.getKernel(name, 'cpu')?.kernelFunc);
     }
-    expect(status.kernels).toEqual(expect.arrayContaining(Object.values(FUSED_KERNELS)));
+    expect(status.kernels).toEqual(expect.arrayContaining([...OP_KERNELS]));
     // Everything else is the cpu backend's own kernel, including core's UnsortedSegmentSum fix registered before.
     for (const name of ['Cast', 'OneHot', 'UnsortedSegmentSum', 'Reshape']) {
       expect(tf.getKernel(name, NATIVE_BACKEND)!.kernelFunc, name).toBe(tf.getKernel(name, 'cpu')!.kernelFunc);
     }
-    expect(tf.getKernelsForBackend(NATIVE_BACKEND).length).toBe(tf.getKernelsForBackend('cpu').length + Object.keys(FUSED_KERNELS).length);
+    expect(tf.getKernelsForBackend(NATIVE_BACKEND).length).toBe(tf.getKernelsForBackend('cpu').length + OP_KERNELS.length);
     expect(await tf.setBackend(NATIVE_BACKEND)).toBe(true);
     expect(tf.getBackend()).toBe('native');
     expect(tf.backend()).toBeInstanceOf(MathBackendCPU);

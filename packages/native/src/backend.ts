@@ -1,13 +1,21 @@
+import {
+  ADAMW_UPDATE,
+  GATED_ACTIVATION,
+  GATED_ACTIVATION_GRAD,
+  RMS_NORM,
+  RMS_NORM_GRAD,
+  TOKEN_NLL,
+  TOKEN_NLL_GRAD,
+} from '@dft/ops';
 import * as tf from '@tensorflow/tfjs-core';
 // The Node bundle of the cpu backend: registers the `cpu` backend and its kernels, and exports its class.
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { NATIVE, type KernelContext, type NativeKernel } from './kernels/context.js';
 import { adamwKernel } from './fused/adamw.js';
-import { gatedActGradient, gatedActGradKernel, gatedActKernel } from './fused/gated-act.js';
-import { FUSED_KERNELS } from './fused/names.js';
-import { rmsNormGradient, rmsNormGradKernel, rmsNormKernel } from './fused/rms-norm.js';
-import { tokenNllGradient, tokenNllGradKernel, tokenNllKernel } from './fused/token-nll.js';
+import { gatedActGradKernel, gatedActKernel } from './fused/gated-act.js';
+import { rmsNormGradKernel, rmsNormKernel } from './fused/rms-norm.js';
+import { tokenNllGradKernel, tokenNllKernel } from './fused/token-nll.js';
 import { concatKernel, padKernel, sliceKernel, splitKernel } from './kernels/copy.js';
 import { binaryKernel, unaryKernel } from './kernels/elementwise.js';
 import { gatherKernel } from './kernels/gather.js';
@@ -33,6 +41,8 @@ export interface NativeStatus {
   kernels?: string[];
   /** Whether the allocator was tuned (see RegisterOptions.tuneMalloc). */
   mallocTuned?: boolean;
+  /** The package and its BLAS in one line (what backend selection logs). */
+  description?: string;
 }
 
 export interface RegisterOptions {
@@ -84,13 +94,14 @@ function nativeKernels(addon: NativeAddon): Map<string, NativeKernel> {
   kernels.set(tf.SplitV, splitKernel(ctx));
   kernels.set(tf.Concat, concatKernel(ctx));
   kernels.set(tf.PadV2, padKernel(ctx));
-  kernels.set(FUSED_KERNELS.tokenNll, tokenNllKernel(ctx));
-  kernels.set(FUSED_KERNELS.tokenNllGrad, tokenNllGradKernel(ctx));
-  kernels.set(FUSED_KERNELS.adamw, adamwKernel(ctx));
-  kernels.set(FUSED_KERNELS.rmsNorm, rmsNormKernel(ctx));
-  kernels.set(FUSED_KERNELS.rmsNormGrad, rmsNormGradKernel(ctx));
-  kernels.set(FUSED_KERNELS.gatedAct, gatedActKernel(ctx));
-  kernels.set(FUSED_KERNELS.gatedActGrad, gatedActGradKernel(ctx));
+  // The kernels of @dft/ops' fused ops (whose gradients @dft/ops registers by these names).
+  kernels.set(TOKEN_NLL, tokenNllKernel(ctx));
+  kernels.set(TOKEN_NLL_GRAD, tokenNllGradKernel(ctx));
+  kernels.set(ADAMW_UPDATE, adamwKernel(ctx));
+  kernels.set(RMS_NORM, rmsNormKernel(ctx));
+  kernels.set(RMS_NORM_GRAD, rmsNormGradKernel(ctx));
+  kernels.set(GATED_ACTIVATION, gatedActKernel(ctx));
+  kernels.set(GATED_ACTIVATION_GRAD, gatedActGradKernel(ctx));
   return kernels;
 }
 
@@ -128,13 +139,10 @@ export function registerNativeBackend(opts: RegisterOptions = {}): NativeStatus 
       if (tf.getKernel(kernelName, NATIVE)) tf.unregisterKernel(kernelName, NATIVE);
       tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
     }
-    for (const g of [tokenNllGradient, rmsNormGradient, gatedActGradient]) {
-      if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
-    }
     if (!tf.findBackendFactory(NATIVE)) tf.registerBackend(NATIVE, () => new NativeBackend(), NATIVE_PRIORITY);
     status = { available: true, kernels: [...kernels.keys()].sort() };
   }
-  return { ...status, blas: addon.blasInfo(), threads: addon.threads(), mallocTuned };
+  return { ...status, blas: addon.blasInfo(), threads: addon.threads(), mallocTuned, description: `@dft/native, ${addon.blasInfo()}` };
 }
 
 /** The addon's state without registering anything: whether it loads, and why not. */
@@ -143,3 +151,10 @@ export function nativeStatus(): NativeStatus {
   if (!load.addon) return { available: false, reason: `@dft/native: ${load.reason}` };
   return { available: true, blas: load.addon.blasInfo(), threads: load.addon.threads(), kernels: status?.kernels, mallocTuned };
 }
+
+/*
+ * The entry points of a backend package, which @dft/core's backend selection imports by name: registration with
+ * the default options (threads and allocator from the environment), and the status without registering.
+ */
+export const registerBackend = (): NativeStatus => registerNativeBackend();
+export const backendStatus = (): NativeStatus => nativeStatus();

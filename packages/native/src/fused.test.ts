@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from '@dft/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adamwUpdate } from './fused/adamw.js';
-import { FUSED_KERNELS, hasFusedKernels } from './fused/names.js';
-import { gatedActivation } from './fused/gated-act.js';
-import { rmsNorm } from './fused/rms-norm.js';
-import { tokenNll } from './fused/token-nll.js';
+import { adamwUpdate, gatedActivation, hasKernels, OP_KERNELS, rmsNorm, TOKEN_NLL, tokenNll } from '@dft/ops';
 import { NATIVE_MISSING, expectSame, rand, randn, read, relDiff, setUpBackends, type Both } from './test-utils/backends.js';
 
 /**
@@ -39,9 +35,9 @@ function targets(rows: number, vocab: number, seed: number): number[] {
 describe.skipIf(NATIVE_MISSING !== null)('fused kernels', () => {
   beforeAll(setUpBackends);
 
-  it('are registered for native only', () => {
-    expect(hasFusedKernels('native')).toBe(true);
-    expect(hasFusedKernels('cpu')).toBe(false);
+  it("are registered for native only, under @dft/ops' kernel names", () => {
+    expect(hasKernels(OP_KERNELS, 'native')).toBe(true);
+    expect(OP_KERNELS.filter((k) => hasKernels([k], 'cpu'))).toEqual([]);
   });
 
   describe('token NLL', () => {
@@ -85,7 +81,7 @@ describe.skipIf(NATIVE_MISSING !== null)('fused kernels', () => {
       await tf.setBackend('native');
       const z = rand([4, 9], 8);
       const [g] = tf.tidy(() => read(tf.grad((x: tf.Tensor) => {
-        const [nll, lse] = tf.engine().runKernel(FUSED_KERNELS.tokenNll, { logits: x, targets: tf.tensor1d([0, 1, 2, 3], 'int32') }) as tf.Tensor[];
+        const [nll, lse] = tf.engine().runKernel(TOKEN_NLL, { logits: x, targets: tf.tensor1d([0, 1, 2, 3], 'int32') }) as tf.Tensor[];
         return tf.add(tf.sum(nll), tf.mul(tf.sum(lse), 2));
       })(z)));
       await tf.setBackend('cpu');

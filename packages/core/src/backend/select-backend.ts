@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { native } from './native-module.js';
+import { backendPackage } from './backend-packages.js';
 import { registerBatchMatMulGrad } from './batch-mat-mul-grad.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 import { findTfjsNode } from './tensorflow/location.js';
@@ -50,7 +50,7 @@ function parseName(value: string, source: string): BackendName {
  * `pnpm setup:tensorflow` or installed as a package), native when its addon is built, wasm and cpu always.
  */
 export function availableBackends(): BackendName[] {
-  return BACKEND_ORDER.filter((b) => (b === 'tensorflow' ? findTfjsNode() !== null : b === 'native' ? native?.nativeStatus().available === true : true));
+  return BACKEND_ORDER.filter((b) => (b === 'tensorflow' ? findTfjsNode() !== null : b === 'native' ? backendPackage('native')?.backendStatus().available === true : true));
 }
 
 let nativeUnavailableLogged = false;
@@ -58,14 +58,15 @@ let nativeUnavailableLogged = false;
 async function tryBackend(name: BackendName, wanted: boolean, log: ((l: string) => void) | null): Promise<string | null> {
   if (name === 'native') {
     // The BLAS addon of @dft/native; when it did not build, say why once and go on to wasm.
-    const s = native ? native.registerNativeBackend() : { available: false as const, reason: '@dft/native is not installed' };
+    const pkg = backendPackage('native');
+    const s = pkg ? pkg.registerBackend() : { available: false, reason: '@dft/native is not installed' };
     if (!s.available) {
       if (wanted) throw new Error(`backend "native" is not available: ${s.reason}`);
       if (!nativeUnavailableLogged) log?.(`dft: native backend unavailable (${s.reason}); trying wasm`);
       nativeUnavailableLogged = true;
       return null;
     }
-    return (await tf.setBackend('native')) ? `@dft/native, ${s.blas}` : null;
+    return (await tf.setBackend('native')) ? (s.description ?? '@dft/native') : null;
   }
   if (name === 'tensorflow') return startTensorflow(wanted);
   if (name === 'wasm') {

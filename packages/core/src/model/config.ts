@@ -9,6 +9,7 @@ export const MODEL_DTYPES: readonly ModelDtype[] = ['float32', 'float16', 'bfloa
 
 /** A decoder-only model's hyper-parameters, read from HF `config.json`. */
 export interface ModelConfig {
+  /** `gemma2`: embeddings × sqrt(hidden), RMSNorm × (1 + w), sandwich norms, soft-capping, sliding layers. */
   modelType: ModelType;
   vocabSize: number;
   hiddenSize: number;
@@ -34,8 +35,6 @@ export interface ModelConfig {
   slidingWindow: number | null;
   /** Per layer: true where the layer uses the sliding window. */
   slidingLayers: boolean[];
-  /** Gemma: embeddings × sqrt(hidden), RMSNorm × (1 + w), sandwich norms. */
-  gemma: boolean;
   /**
    * The dtype of the weights: `dtype` (transformers 5) or `torch_dtype` (4.x) of config.json; null when the config
    * names none (or `auto`), in which case `loadPretrained` takes the stored dtype of the weights. Saving keeps it.
@@ -157,7 +156,6 @@ export function parseConfig(raw: Json, where = 'config.json'): ModelConfig {
     finalLogitSoftcapping: softcap('final_logit_softcapping'),
     slidingWindow,
     slidingLayers,
-    gemma,
     dtype: parseDtype(raw, where),
     raw,
   };
@@ -175,7 +173,7 @@ export function parameterSpecs(c: ModelConfig): ParamSpec[] {
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
   const specs: ParamSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocabSize, D] }];
-  const norms = c.gemma
+  const norms = c.modelType === 'gemma2'
     ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']
     : ['input_layernorm', 'post_attention_layernorm'];
   for (let i = 0; i < c.numLayers; i++) {

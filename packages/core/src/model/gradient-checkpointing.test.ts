@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_BACKENDS, TINY_GEMMA2, useBackend } from '../test-utils/fixtures.js';
+import { spyOnLayers, TEST_BACKENDS, TINY_GEMMA2, useBackend } from '../test-utils/fixtures.js';
 import { withPeakBytes } from '../train/peak-bytes.js';
 import { Trainer, type LossFn } from '../train/trainer.js';
 import { parseConfig } from './config.js';
@@ -90,8 +90,8 @@ describe.each(TEST_BACKENDS)('gradient checkpointing on %s', (backend) => {
 
   it('runs each layer once forward and once more in the backward pass; a stopped pass never runs the layers above', () => {
     const model = models.llama!;
-    const ran: number[] = [];
-    model.onLayer = (i) => ran.push(i);
+    const layers = spyOnLayers(model);
+    const ran = layers.ran;
     model.gradientCheckpointing = true;
     const { ids, mask } = batch(8);
     const { value, grads } = tf.variableGrads(() => {
@@ -105,7 +105,7 @@ describe.each(TEST_BACKENDS)('gradient checkpointing on %s', (backend) => {
       model.forward(ids, { attentionMask: mask });
     });
     expect(ran).toEqual([0, 1, 2, 3]);
-    model.onLayer = null;
+    layers.restore();
     model.gradientCheckpointing = false;
     tf.dispose([value, ids, mask, ...Object.values(grads)]);
   });

@@ -15,7 +15,7 @@ export function initialParameters(config: ModelConfig, seed: number): Map<string
     const shape = isLinearWeight(spec.name) ? [spec.shape[1], spec.shape[0]] : spec.shape;
     const value = tf.tidy(() =>
       spec.shape.length === 1
-        ? tf.fill(shape, config.gemma ? 0 : 1)
+        ? tf.fill(shape, config.modelType === 'gemma2' ? 0 : 1)
         : // +1: tfjs treats a seed of 0 as "unseeded".
           tf.randomNormal(shape, 0, std, 'float32', seed * 1_000_003 + i + 1),
     );

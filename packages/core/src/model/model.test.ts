@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_BACKENDS, TINY_GEMMA2, TINY_LLAMA, useBackend, read } from '../test-utils/fixtures.js';
+import { spyOnLayers, TEST_BACKENDS, TINY_GEMMA2, TINY_LLAMA, useBackend, read } from '../test-utils/fixtures.js';
 import { KVCache } from './kv-cache.js';
 import type { CausalLM } from './model.js';
 import { loadPretrained } from './pretrained.js';
@@ -51,16 +51,15 @@ describe.each(TEST_BACKENDS)('CausalLM on %s', (backend) => {
 
       it('stopAtLayer runs only layers 1..k, computes no logits and matches the full pass', () => {
         const L = model.numLayers;
-        const ran: number[] = [];
-        model.onLayer = (i) => ran.push(i);
+        const layers = spyOnLayers(model);
         const ids = tf.tensor2d([SEQ], undefined, 'int32');
         const partial = model.forward(ids, { stopAtLayer: 1, capture: [0, 1] });
-        expect(ran).toEqual([0]);
+        expect(layers.ran).toEqual([0]);
         expect(partial.logits).toBeUndefined();
-        ran.length = 0;
+        layers.ran.length = 0;
         const full = model.forward(ids, { capture: 'all' });
-        expect(ran).toEqual(Array.from({ length: L }, (_, i) => i));
-        model.onLayer = null;
+        expect(layers.ran).toEqual(Array.from({ length: L }, (_, i) => i));
+        layers.restore();
         for (const k of [0, 1]) {
           expect(maxAbsDiff(partial.hidden.get(k)!.dataSync(), full.hidden.get(k)!.dataSync())).toBe(0);
         }

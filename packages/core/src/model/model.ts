@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatedActivation, rmsNorm, stopGradient } from '@dft/ops';
 import '../backend/gradients.js';
-import { fusedKernels } from '../backend/native-module.js';
 import { attentionBias, positionIds } from './attention-mask.js';
 import type { ModelConfig } from './config.js';
 import { parameterSpecs } from './config.js';
 import { KVCache } from './kv-cache.js';
 import { recomputeInBackward } from './recompute.js';
 import { applyRope, inverseFrequencies, ropeTables } from './rope.js';
-import { stopGradient } from './stop-gradient.js';
-import type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions } from './types.js';
+import type { ForwardOptions, ForwardResult, LmHead, LmHeadOptions } from './types.js';
 
 /** Linear weights are held as `[in, out]` (HF stores `[out, in]`): a plain 2-D product is the fast path on wasm. */
 export function isLinearWeight(name: string): boolean {
@@ -31,25 +30,27 @@ type ParamOf = (name: string) => tf.Tensor;
 
 /**
  * A decoder-only transformer (LLaMA family, Gemma-2) following Hugging Face's semantics, with hidden-state hooks
- * and the logit lens. Parameters are `tf.Variable`s keyed by HF tensor name.
+ * and the logit lens: the model contract of @dft/losses (`HookedCausalLM`, checked by a type test there).
+ * Parameters are `tf.Variable`s keyed by HF tensor name.
  */
-export class CausalLM implements HookedCausalLM {
+export class CausalLM {
   readonly config: ModelConfig;
   readonly params: Map<string, tf.Variable>;
   private readonly invFreq: Float32Array;
-  /** Called with the layer index each time a decoder layer runs (lets tests count layer executions). */
-  onLayer: ((layer: number) => void) | null = null;
   /**
    * Gradient checkpointing (HF's `gradient_checkpointing`): a pass under a gradient tape keeps only each decoder
    * layer's input, and the backward pass recomputes the layer from it. Same gradients, less memory, one more forward
    * pass of the layers. Passes with a KV cache (decoding) never recompute.
    */
   gradientCheckpointing = false;
+  /** Gemma-2: embeddings × sqrt(hidden), RMSNorm × (1 + w), sandwich norms around attention and MLP. */
+  private readonly gemma: boolean;
 
   constructor(config: ModelConfig, params: Map<string, tf.Variable>) {
     this.config = config;
     this.params = params;
     this.invFreq = inverseFrequencies(config.rope, config.headDim);
+    this.gemma = config.modelType === 'gemma2';
     for (const spec of parameterSpecs(config)) {
       const p = params.get(spec.name);
       if (!p) throw new Error(`model: parameter ${spec.name} is missing`);
@@ -191,16 +192,12 @@ export class CausalLM implements HookedCausalLM {
     const c = this.config;
     const x = tf.gather(this.p('model.embed_tokens.weight'), tf.cast(ids, 'int32')) as tf.Tensor3D;
     // Gemma scales by sqrt(hidden) rounded to the activation dtype (float32 here).
-    return c.gemma ? tf.mul(x, Math.fround(Math.sqrt(c.hiddenSize))) : x;
+    return this.gemma ? tf.mul(x, Math.fround(Math.sqrt(c.hiddenSize))) : x;
   }
 
-  /** RMSNorm `x·rsqrt(mean(x²) + eps)·w` (Gemma: `·(1 + w)`); one fused kernel on the native backend. */
+  /** RMSNorm `x·rsqrt(mean(x²) + eps)·w` (Gemma: `·(1 + w)`). */
   private norm(x: tf.Tensor3D, w: tf.Tensor): tf.Tensor3D {
-    const c = this.config;
-    const fused = fusedKernels();
-    if (fused) return fused.rmsNorm(x, w as tf.Tensor1D, c.rmsNormEps, c.gemma ? 1 : 0);
-    const scaled = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), c.rmsNormEps)));
-    return tf.mul(scaled, c.gemma ? tf.add(w, 1) : w);
+    return rmsNorm(x, w as tf.Tensor1D, this.config.rmsNormEps, this.gemma ? 1 : 0);
   }
 
   /** `[batch, time, in] · [in, out]` as one 2-D product. */
@@ -239,11 +236,9 @@ export class CausalLM implements HookedCausalLM {
   }
 
   private layer(i: number, x: tf.Tensor3D, ctx: PassContext, param: ParamOf = (n) => this.p(n)): tf.Tensor3D {
-    this.onLayer?.(i);
-    const c = this.config;
     const p = `model.layers.${i}`;
     const w = (n: string) => param(`${p}.${n}.weight`);
-    if (c.gemma) {
+    if (this.gemma) {
       const a = this.norm(this.attention(i, this.norm(x, w('input_layernorm')), ctx, param), w('post_attention_layernorm'));
       const h: tf.Tensor3D = tf.add(x, a);
       const m = this.norm(this.mlp(i, this.norm(h, w('pre_feedforward_layernorm')), param), w('post_feedforward_layernorm'));
@@ -257,11 +252,7 @@ export class CausalLM implements HookedCausalLM {
     const p = `model.layers.${i}.mlp`;
     const gate = this.linear(x, param(`${p}.gate_proj.weight`) as tf.Tensor2D);
     const up = this.linear(x, param(`${p}.up_proj.weight`) as tf.Tensor2D);
-    const silu = this.config.activation === 'silu';
-    const fused = fusedKernels();
-    const gated = fused
-      ? fused.gatedActivation(gate, up, silu ? 'silu' : 'gelu_tanh')
-      : (tf.mul(silu ? tf.mul(gate, tf.sigmoid(gate)) : geluTanh(gate), up) as tf.Tensor3D);
+    const gated = gatedActivation(gate, up, this.config.activation === 'silu' ? 'silu' : 'gelu_tanh');
     return this.linear(gated, param(`${p}.down_proj.weight`) as tf.Tensor2D);
   }
 
@@ -300,11 +291,4 @@ function lastPosition(h: tf.Tensor3D): tf.Tensor3D {
 /** `tanh(x / cap) · cap` (Gemma-2 attention and final soft-capping). */
 function softcap<T extends tf.Tensor>(x: T, cap: number): T {
   return tf.mul(tf.tanh(tf.div(x, cap)), cap);
-}
-
-/** GELU, tanh approximation (`gelu_pytorch_tanh`): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-function geluTanh<T extends tf.Tensor>(x: T): T {
-  const cube = tf.mul(tf.mul(x, x), x);
-  const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }

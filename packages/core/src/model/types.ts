@@ -46,18 +46,3 @@ export interface LmHead {
   transposed: boolean;
   softcap: number | null;
 }
-
-/**
- * What the losses need of a model: a forward pass with hidden-state hooks and the logit lens.
- * `lmHead(h)` = final norm + head (+ Gemma final soft-cap), applied to a raw residual-stream state h_k, k < L.
- * `logitLens(h, k)` is the lens of HF hidden state k: `lmHead(h)` for k < L, the head alone for k = L
- * (hidden state L is already final-normed).
- */
-export interface HookedCausalLM {
-  readonly numLayers: number;
-  forward(ids: tf.Tensor2D, opts?: ForwardOptions): ForwardResult;
-  lmHead(h: tf.Tensor3D, opts?: LmHeadOptions): tf.Tensor3D;
-  logitLens(h: tf.Tensor3D, layer: number, opts?: LmHeadOptions): tf.Tensor3D;
-  /** The head `logitLens(h, layer)` applies, as data. */
-  lmHeadOf(layer: number): LmHead;
-}

@@ -64,7 +64,7 @@ function layerElements(c: ModelConfig, B: number, T: number): number {
     S * (c.attnLogitSoftcapping ? 7 : 4) + 4 * N * Q /* out, transpose, reshape, o input */ + 2 * N * D;
   const activation = c.activation === 'silu' ? 3 * N * I : 10 * N * I;
   const mlp = 2 * (N * D + 2 * N * I) + activation + N * I + 2 * N * D;
-  const norms = c.gemma ? 4 : 2;
+  const norms = c.modelType === 'gemma2' ? 4 : 2;
   return norms * norm + attention + mlp + 2 * N * D;
 }
 
@@ -142,7 +142,7 @@ function activationBytes(c: ModelConfig, s: PlanSettings, checkpointing: boolean
   let biggestHead = 0;
   let lossBackward = 0;
   for (const p of passes(s, c.numLayers)) {
-    const embed = N * D * (c.gemma ? 2 : 1);
+    const embed = N * D * (c.modelType === 'gemma2' ? 2 : 1);
     // Checkpointed: a layer keeps its input and output; the backward replays one layer at a time.
     const layers = checkpointing ? p.layers * 2 * N * D : p.layers * layer;
     // A chunked loss keeps the hidden states and recomputes each chunk's logits in the backward.

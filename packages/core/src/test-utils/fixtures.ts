@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, selectBackend, type BackendName } from '../backend/select-backend.js';
 import { TENSORFLOW_HINT } from '../backend/tensorflow/start.js';
+import type { CausalLM } from '../model/model.js';
 
 /** Repository folder of the tiny reference checkpoints. */
 export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
@@ -57,4 +58,21 @@ export function read(compute: () => tf.Tensor): Float32Array {
   const data = t.dataSync() as Float32Array;
   t.dispose();
   return data;
+}
+
+/**
+ * Records the decoder layers (0-based) `model` computes, in call order, forward passes and backward replays alike:
+ * its private per-layer method is wrapped on this instance until `restore()`.
+ */
+export function spyOnLayers(model: CausalLM): { ran: number[]; restore: () => void } {
+  type Layer = (i: number, ...rest: unknown[]) => tf.Tensor3D;
+  const instance = model as unknown as { layer: Layer };
+  const layer = instance.layer;
+  if (typeof layer !== 'function') throw new Error('spyOnLayers: CausalLM has no per-layer method "layer" any more');
+  const ran: number[] = [];
+  instance.layer = function (this: CausalLM, i, ...rest) {
+    ran.push(i);
+    return layer.call(this, i, ...rest);
+  };
+  return { ran, restore: () => void delete (instance as Partial<typeof instance>).layer };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernels } from '../backend/native-module.js';
+import { adamwUpdate } from '@dft/ops';
 import type { Communicator } from '../distributed/communicator.js';
 import { paramSlices, type ParamSlice } from './param-slices.js';
 
@@ -126,26 +126,9 @@ export class AdamW {
 
   /** One AdamW update of `p` in place (a whole parameter, or a rank's slice of one under ZeRO) from gradient `g`. */
   private update(name: string, p: tf.Variable, g: tf.Tensor, lr: number): void {
-    const t = this.step;
     const s = this.momentsOf(name, p.shape);
-    const decay = this.noDecay(name) ? 0 : this.weightDecay;
-    // On the native backend one fused pass per parameter (in place) replaces the ~10 elementwise ops below.
-    const fused = fusedKernels();
-    if (fused) {
-      fused.adamwUpdate(p, s.m, s.v, g, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: t, weightDecay: decay });
-      return;
-    }
-    const c1 = 1 - Math.pow(this.beta1, t);
-    const c2 = 1 - Math.pow(this.beta2, t);
-    tf.tidy(() => {
-      const m = tf.add(tf.mul(s.m, this.beta1), tf.mul(g, 1 - this.beta1));
-      const v = tf.add(tf.mul(s.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-      s.m.assign(m);
-      s.v.assign(v);
-      const decayed = decay ? tf.mul(p, 1 - lr * decay) : p;
-      const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
-      p.assign(tf.sub(decayed, tf.mul(update, lr)));
-    });
+    const weightDecay = this.noDecay(name) ? 0 : this.weightDecay;
+    adamwUpdate(p, s.m, s.v, g, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: this.step, weightDecay });
   }
 
   /**

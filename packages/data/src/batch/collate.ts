@@ -1,8 +1,8 @@
+import { IGNORE_INDEX, type SequenceKind } from '@dft/util';
 import { roundUp } from './batch-plan.js';
 
-/** The sequence kinds of docs/design.md, "Batch layout" (the keys of @dft/losses' DftBatch). */
-export type SequenceKind = 'tft' | 'lc' | 'et' | 'en' | 'sft';
-export const SEQUENCE_KINDS: readonly SequenceKind[] = ['tft', 'lc', 'et', 'en', 'sft'];
+export { IGNORE_INDEX, SEQUENCE_KINDS } from '@dft/util';
+export type { SequenceKind };
 
 /**
  * One kind's padded arrays, row-major `[batchSize, length]`, padded on the right.
@@ -34,8 +34,6 @@ export interface SequenceParts {
   queryStart: number;
   queryEnd: number;
 }
-
-export const IGNORE_INDEX = -100;
 
 /** Pads one kind's rows into a SequenceBatch. Labels are made when `labeled` (the continuation's tokens). */
 export function collate(rows: SequenceParts[], labeled: boolean, padId: number, padTo: number): SequenceBatch {

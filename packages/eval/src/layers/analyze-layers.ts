@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HookedCausalLM } from '@dft/core';
+import type { HookedCausalLM } from '@dft/losses';
 import { layerEntropy, poolStates, type Pool } from '@dft/losses';
 import type { EntropyPositions, LayerAnalysis, LayerCurves, LayerExample, PromptTokens } from './types.js';
 

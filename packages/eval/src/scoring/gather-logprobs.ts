@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HookedCausalLM } from '@dft/core';
+import type { HookedCausalLM } from '@dft/losses';
 
 /** Positions scored per head call: bounds the `[positions, vocab]` log-softmax held at once. */
 const CHUNK = 256;

@@ -1,8 +1,9 @@
+import { IGNORE_INDEX } from '@dft/util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DftBatch } from '../batch.js';
 
 const PAD = 0;
-const IGNORE = -100;
+const IGNORE = IGNORE_INDEX;
 
 /** One right-padded group from rows of token ids; `labelFrom[b]` = first labelled position (-1: no labels). */
 function group(rows: number[][], labelFrom: number[] | null) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions, ForwardResult, HookedCausalLM, LmHeadOptions } from '../model.js';
-import { stopGradient } from '../stop-gradient.js';
+import { stopGradient } from '@dft/ops';
 
 export interface ToyConfig {
   vocab: number;

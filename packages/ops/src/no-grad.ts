@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CustomGradientFunc } from './custom-grad.js';
+import type { CustomGradientFunc } from './kernels.js';
 
 /**
  * Runs `fn` without recording it on the gradient tape (tfjs has no public no-grad scope; ops executed inside the

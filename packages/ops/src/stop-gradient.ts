@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CustomGradientFunc } from './custom-grad.js';
+import type { CustomGradientFunc } from './kernels.js';
 
 // tfjs has no stop-gradient op: an identity whose gradient is zero does the same job. Zeros are built from `dy`
-// (same shape as the input) so the backward pass holds no reference to the forward tensors.
+// (same shape as the input) so the backward pass holds no reference to the forward tensors. No backend kernel:
+// the forward pass is a clone (shared storage), which no kernel could make cheaper.
 const identityWithZeroGrad = tf.customGrad(((x: tf.Tensor) => ({
   value: x.clone(),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),

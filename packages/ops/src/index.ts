@@ -1,0 +1,13 @@
+export { rmsNorm, rmsNormComposite, rmsNormShape, RMS_NORM, RMS_NORM_GRAD } from './rms-norm.js';
+export type { RmsNormAttrs } from './rms-norm.js';
+export { gatedActivation, gatedActivationComposite, checkGatedActivation, GATED_ACTIVATION, GATED_ACTIVATION_GRAD, GATED_ACTIVATIONS } from './gated-activation.js';
+export type { GatedActivation } from './gated-activation.js';
+export { tokenNll, tokenNllComposite, tokenNllShape, TOKEN_NLL, TOKEN_NLL_GRAD } from './token-nll.js';
+export { adamwUpdate, adamwUpdateComposite, adamwCorrections, ADAMW_UPDATE } from './adamw-update.js';
+export type { AdamWAttrs } from './adamw-update.js';
+export { stopGradient } from './stop-gradient.js';
+export { noGrad } from './no-grad.js';
+export { oneHotFloat } from './one-hot.js';
+export { hasKernels } from './kernels.js';
+export type { CustomGradientFunc } from './kernels.js';
+export { OP_KERNELS } from './op-kernels.js';
