@@ -1,30 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HookedCausalLM } from '@dft/losses';
 
-/** Positions scored per head call: bounds the `[positions, vocab]` log-softmax held at once. */
+/** Positions scored per head call: bounds the `[positions, vocab]` logits held at once. */
 const CHUNK = 256;
 
 /**
  * Log-probabilities of `targets[i]` at flat positions `rows[i]` of `h` (`[batch, time, hidden]`, the final-normed
  * hidden state L): only the gathered positions go through the LM head, so no `[batch, time, vocab]` tensor exists.
+ * A position asked for several times (the choices of one context, each with its own target) is projected once.
  */
 export function gatherLogprobs(model: HookedCausalLM, h: tf.Tensor3D, rows: readonly number[], targets: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length);
   const [b, t, d] = h.shape;
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const end = Math.min(rows.length, start + CHUNK);
+  const unique = [...new Set(rows)];
+  const asked = new Map<number, number[]>(unique.map((r) => [r, []]));
+  rows.forEach((r, i) => asked.get(r)!.push(i));
+  for (let start = 0; start < unique.length; start += CHUNK) {
+    const chunk = unique.slice(start, start + CHUNK);
+    const requests = chunk.flatMap((r, local) => asked.get(r)!.map((i) => ({ i, local })));
     const values = tf.tidy(() => {
-      const flat = tf.reshape(h, [b * t, d]);
-      const picked = tf.gather(flat, tf.tensor1d(rows.slice(start, end), 'int32'));
-      const logits = model.logitLens(tf.reshape(picked, [1, end - start, d]) as tf.Tensor3D, model.numLayers);
+      const picked = tf.gather(tf.reshape(h, [b * t, d]), tf.tensor1d(chunk, 'int32'));
+      const logits = model.logitLens(tf.reshape(picked, [1, chunk.length, d]) as tf.Tensor3D, model.numLayers);
       const vocab = logits.shape[2];
-      const flatLogits = tf.reshape(logits, [end - start, vocab]);
+      const flat = tf.reshape(logits, [chunk.length, vocab]);
       // log p = logit[target] − logsumexp(logits): no [positions, vocab] log-softmax is materialised.
-      const idx = targets.slice(start, end).map((tok, i) => i * vocab + tok);
-      const picked2 = tf.gather(tf.reshape(flatLogits, [-1]), tf.tensor1d(idx, 'int32'));
-      return tf.sub(picked2, tf.logSumExp(flatLogits, 1)).dataSync();
+      const lse = tf.gather(tf.logSumExp(flat, 1), tf.tensor1d(requests.map((q) => q.local), 'int32'));
+      const at = tf.tensor1d(requests.map((q) => q.local * vocab + targets[q.i]!), 'int32');
+      return tf.sub(tf.gather(tf.reshape(flat, [-1]), at), lse).dataSync();
     });
-    out.set(values, start);
+    requests.forEach((q, k) => (out[q.i] = values[k]!));
   }
   return out;
 }

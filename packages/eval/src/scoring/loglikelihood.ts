@@ -100,13 +100,14 @@ function rowsBatch(model: CausalLM, batch: readonly McRequest[]): number[][] {
   }));
   const h = hiddenOf(model, seqs, false);
   const width = h.shape[1];
+  const rowOf = firstRowsOfPrefixes(seqs, width);
   const rows: number[] = [];
   const targets: number[] = [];
   const which: number[] = [];
   owner.forEach(([b, k], s) => {
     const { context, continuations } = batch[b];
     continuations[k].forEach((tok, t) => {
-      rows.push(s * width + context.length - 1 + t);
+      rows.push(rowOf[s][context.length - 1 + t]);
       targets.push(tok);
       which.push(s);
     });
@@ -119,6 +120,29 @@ function rowsBatch(model: CausalLM, batch: readonly McRequest[]): number[][] {
     lls[b][k] += lp[i];
   });
   return lls;
+}
+
+/**
+ * For every position of every row, the flat position (`row · width + t`) of the first row that has the same tokens
+ * up to and including it. Causal attention makes the hidden states there equal (right padding keeps positions), so
+ * the head projects a shared prefix once: XNLI's three choices repeat the premise, every choice repeats its context.
+ */
+function firstRowsOfPrefixes(seqs: readonly (readonly number[])[], width: number): number[][] {
+  const nodes = new Map<string, number>(); // `${prefix node}:${token}` → node of the longer prefix
+  const firstAt: number[] = []; // node → flat position where it first occurs
+  return seqs.map((seq, s) => {
+    let node = -1;
+    return seq.map((tok, t) => {
+      const key = `${node}:${tok}`;
+      let next = nodes.get(key);
+      if (next === undefined) {
+        next = firstAt.push(s * width + t) - 1;
+        nodes.set(key, next);
+      }
+      node = next;
+      return firstAt[next]!;
+    });
+  });
 }
 
 /**
