@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dft, TINY_LLAMA } from '../test-utils/cli-harness.js';
 
 interface PlanJson {
-  perRank: { weights: number; gradients: number; optimizer: number; activations: number; logitsChunk: number; total: number };
+  perRank: { weights: number; gradients: number; optimizer: number; activations: number; logitsChunk: number; update: number; total: number };
   activationsWithCheckpointing: number;
   activationsWithoutCheckpointing: number;
   parameters: number;
@@ -20,10 +20,11 @@ async function plan(...args: string[]): Promise<PlanJson> {
 describe('dft plan', () => {
   it('--json: per-rank bytes that add up; weights are the parameters in float32; checkpointing shrinks the activations', async () => {
     const p = await plan();
-    const { weights, gradients, optimizer, activations, total } = p.perRank;
+    const { weights, gradients, optimizer, activations, update, total } = p.perRank;
     expect(weights).toBe(4 * p.parameters);
     expect(optimizer).toBe(2 * weights);
-    expect(total).toBe(weights + gradients + optimizer + activations);
+    expect(total).toBe(Math.max(weights + gradients + optimizer + activations, update));
+    expect(update).toBeGreaterThan(weights + weights + optimizer);
     expect(p.activationsWithoutCheckpointing).toBe(activations);
     const ckpt = await plan('--gradient-checkpointing', 'true');
     expect(ckpt.perRank.activations).toBe(p.activationsWithCheckpointing);
@@ -42,7 +43,7 @@ describe('dft plan', () => {
   it('prints a table naming each part; bad settings are usage errors naming the flag', async () => {
     const r = await dft(...BASE, '--gradient-checkpointing', 'true');
     expect(r.code).toBe(0);
-    for (const part of ['weights', 'gradients', 'optimizer state', 'activations', 'with gradient checkpointing', 'without gradient checkpointing', 'logits chunk', 'total']) {
+    for (const part of ['weights', 'gradients', 'optimizer state', 'activations', 'with gradient checkpointing', 'without gradient checkpointing', 'logits chunk', 'update phase', 'total']) {
       expect(r.out).toContain(part);
     }
     const bad = await dft(...BASE, '--zero-stage', '3');

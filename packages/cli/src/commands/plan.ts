@@ -21,7 +21,8 @@ function table(plan: MemoryPlan, c: TrainConfig, perRankBatch: number): string {
     row('  with gradient checkpointing', plan.activationsWithCheckpointing),
     row('  without gradient checkpointing', plan.activationsWithoutCheckpointing),
     row('  logits chunk (and its gradient)', p.logitsChunk),
-    row('total', p.total),
+    row('update phase (norm, clipping, AdamW)', p.update, 'weights, summed gradients, moments and the largest parameter\'s scratch'),
+    row('total', p.total, 'the larger of the backward and the update'),
   ].join('\n');
 }
 
@@ -31,7 +32,7 @@ export const planCommand: Command = {
   usage: 'dft plan --config cfg.{json,yaml} [--<setting> value ...] [--json]',
   options: {
     ...SETTING_OPTIONS,
-    json: { type: 'boolean', description: 'print {"perRank": {"weights", "gradients", "optimizer", "activations", "logitsChunk", "total"}, ...} in bytes' },
+    json: { type: 'boolean', description: 'print {"perRank": {"weights", "gradients", "optimizer", "activations", "logitsChunk", "update", "total"}, ...} in bytes' },
   },
   examples: [
     'dft plan --model google/gemma-2-2b --method dft-logits --lc-layer 2 --et-layer 15 --micro-batch 1 --max-length 512 --gradient-checkpointing true',
@@ -61,6 +62,7 @@ export const planCommand: Command = {
       workers: c.workers,
       zeroStage: c.zeroStage,
       detachTeacher: c.detachTeacher,
+      fusedOptimizer: c.backend === 'native',
     });
     const settings = { method: c.method, microBatchPerRank: perRankBatch, seqLen: c.maxLength, workers: c.workers, zeroStage: c.workers > 1 ? c.zeroStage : 0, gradientCheckpointing: c.gradientCheckpointing };
     process.stdout.write(values.json ? JSON.stringify({ ...plan, settings }, null, 2) + '\n' : table(plan, c, perRankBatch) + '\n');

@@ -21,6 +21,8 @@ export interface PlanSettings {
   zeroStage?: 0 | 1 | 2;
   /** The dft-feature teacher pass without gradient (default true). */
   detachTeacher?: boolean;
+  /** AdamW as one in-place kernel per parameter (the native backend); otherwise ~14 elementwise ops, each a copy. */
+  fusedOptimizer?: boolean;
 }
 
 /** Bytes per rank; every number is float32 tensor bytes as tfjs counts them (`peakBytes` in the training log). */
@@ -32,6 +34,12 @@ export interface MemoryPlan {
     activations: number;
     /** The largest block of logits (and their gradient) alive at once: one pass's, or one chunk's. */
     logitsChunk: number;
+    /**
+     * Peak of the update phase: weights, the step's summed gradients, moments, and the scratch of the norm,
+     * clipping and AdamW for the largest parameter. The step's peak is the larger of this and the backward's.
+     */
+    update: number;
+    /** max(weights + gradients + optimizer + activations, update). */
     total: number;
   };
   /** The same step's activations with and without gradient checkpointing (the other settings as given). */
@@ -180,8 +188,12 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const checkpointing = s.gradientCheckpointing ?? false;
   const act = activationBytes(c, s, checkpointing);
   const other = activationBytes(c, s, !checkpointing);
+  const largest = Math.max(...parameterSpecs(c).map((p) => p.shape.reduce((a, b) => a * b, 1)));
+  const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
+  const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer ? 2 : 14);
+  const backward = weights + gradients + optimizer + act.total;
   return {
-    perRank: { weights, gradients, optimizer, activations: act.total, logitsChunk: act.logits, total: weights + gradients + optimizer + act.total },
+    perRank: { weights, gradients, optimizer, activations: act.total, logitsChunk: act.logits, update, total: Math.max(backward, update) },
     activationsWithCheckpointing: checkpointing ? act.total : other.total,
     activationsWithoutCheckpointing: checkpointing ? other.total : act.total,
     parameters,

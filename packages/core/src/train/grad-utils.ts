@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** √(Σ g²) over every gradient (computed in one reduction). */
+/**
+ * √(Σ g²) over every gradient. Each gradient's square is released once summed, so the norm needs one gradient's
+ * worth of scratch memory, not a copy of all of them.
+ */
 export function globalNorm(grads: Map<string, tf.Tensor>): number {
-  return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+  const sums = [...grads.values()].map((g) => tf.tidy(() => tf.sum(tf.square(g))));
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(sums)).dataSync()[0]);
+  tf.dispose(sums);
+  return norm;
 }
 
 /** Scales gradients in place so their global norm is at most `maxNorm` (torch's `clip_grad_norm_` rule). */
