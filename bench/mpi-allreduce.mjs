@@ -1,13 +1,12 @@
 // Allreduce bandwidth between 2 ranks on this host at 4, 40 and 80 MB of float32: Open MPI through @dft/mpi
-// (`mpirun -np 2`, shared memory) and, while @dft/core still has it, the unix-socket reduce hub of
-// `launchWorkers({ mode: 'processes' })`. MB/s = the array's size / the median time of one allreduce on rank 0.
+// (`mpirun -np 2`, shared memory). MB/s = the array's size / the median time of one allreduce on rank 0. (The
+// unix-socket reduce hub it was compared with is gone from @dft/core; its last numbers stay in the README.)
 // Usage: node bench/mpi-allreduce.mjs [--reps N]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@dft/core';
 import { mpirunArgs, mpirunUnavailable } from '@dft/mpi/test-utils';
 import { printTable, writeResults } from './results-io.mjs';
 
@@ -36,12 +35,6 @@ else {
   library = result.library;
   for (const x of result.rows) rows.push(row('MPI (@dft/mpi)', x));
 }
-
-// The reduce hub goes when core's training moves onto MPI; its last numbers stay in the README.
-if (typeof core.launchWorkers === 'function' && typeof core.ReduceHub === 'function') {
-  const group = await core.launchWorkers({ mode: 'processes', workers: 2, entry: join(here, 'hub-allreduce-rank.mjs'), data: { reps } });
-  for (const x of await group.done) rows.push(row('unix-socket hub (@dft/core)', x));
-} else notes.push('unix-socket hub: no longer in @dft/core (see the README for its last measurement)');
 
 const loadAfter = os.loadavg()[0];
 printTable(`allreduce of float32 between 2 ranks on one host, median of ${reps} (load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${os.cpus().length} cores)`, rows);

@@ -1,12 +1,12 @@
-// Data-parallel benchmark (issue 5): training tokens/s of the benchmark model of docs/design.md (19.5 M params, batch 4 × 128 per
-// worker) with 1 and 2 worker threads on the wasm backend, i.e. `dft train --workers N` on one host.
-// Usage: node bench/parallel.mjs [--workers 1,2] [--steps N] [--warmup N] [--mode threads|processes] [--backend wasm|native|cpu]
+// Data-parallel benchmark: training tokens/s of the benchmark model of docs/design.md (19.5 M params, batch 4 × 128 per
+// rank) with 1 and 2 MPI ranks (`mpirun -np N`, as `dft train --workers N` starts them on one host) on the wasm and
+// native backends. Usage: node bench/parallel.mjs [--workers 1,2] [--steps N] [--warmup N] [--backends wasm,native]
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchWorkers } from '@dft/core';
+import { availableBackends } from '@dft/core';
+import { mpirunUnavailable } from '@dft/mpi/test-utils';
 import { BENCH_BATCH, BENCH_SEQ } from './bench-config.mjs';
+import { trainOnRanks } from './mpi-job.mjs';
 import { printTable, writeResults } from './results-io.mjs';
 
 const args = process.argv.slice(2);
@@ -17,9 +17,6 @@ const opt = (name, fallback) => {
 const counts = opt('workers', '1,2').split(',').map(Number);
 const steps = Number(opt('steps', '4'));
 const warmup = Number(opt('warmup', '1'));
-const mode = opt('mode', 'threads');
-const backend = opt('backend', 'wasm');
-const entry = join(dirname(fileURLToPath(import.meta.url)), 'parallel-rank.mjs');
 
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
@@ -38,33 +35,40 @@ async function cpuScaling() {
   const two = await time(2);
   return (2 * one) / two;
 }
+const unavailable = mpirunUnavailable();
+if (unavailable) {
+  console.log(`data-parallel bench skipped: ${unavailable}`);
+  process.exit(0);
+}
+const backends = opt('backends', 'wasm,native').split(',').filter((b) => availableBackends().includes(b));
 const rows = [];
 let params = 0;
+let library = null;
 const loadBefore = load();
 const scalingBefore = await cpuScaling();
-for (const workers of counts) {
-  // The native backend's BLAS gets each worker's share of the cores (as `dft train --workers` does).
-  const env = () => ({ DFT_NATIVE_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / workers))) });
-  const group = await launchWorkers({ mode, workers, entry, env, data: { backend, steps, warmup } });
-  const r = await group.done;
-  const tokPerS = (r.tokensPerStep * steps) / r.seconds;
-  params = r.params;
-  rows.push({
-    workers,
-    mode,
-    backend,
-    batchPerWorker: `${BENCH_BATCH}x${BENCH_SEQ}`,
-    globalBatch: workers * BENCH_BATCH,
-    stepS: r.seconds / steps,
-    allReduceMsPerStep: r.reduceMs / steps,
-    trainTokPerS: tokPerS,
-    speedup: rows.length ? tokPerS / rows[0].trainTokPerS : 1,
-    load1m: load()[0],
-  });
+for (const backend of backends) {
+  const first = rows.length;
+  for (const workers of counts) {
+    const r = trainOnRanks(workers, { backend, steps, warmup });
+    const tokPerS = (r.tokensPerStep * steps) / r.seconds;
+    params = r.params;
+    library = r.library;
+    rows.push({
+      ranks: workers,
+      backend,
+      batchPerRank: `${BENCH_BATCH}x${BENCH_SEQ}`,
+      globalBatch: workers * BENCH_BATCH,
+      stepS: r.seconds / steps,
+      allReduceMsPerStep: r.reduceMs / steps,
+      trainTokPerS: tokPerS,
+      speedup: rows.length > first ? tokPerS / rows[first].trainTokPerS : 1,
+      load1m: load()[0],
+    });
+  }
 }
 const loadAfter = load();
 const scalingAfter = await cpuScaling();
 const cpu = `2-thread CPU scaling ${scalingBefore.toFixed(2)}x before, ${scalingAfter.toFixed(2)}x after`;
-printTable(`data-parallel training, ${steps} timed steps after ${warmup} warm-up (load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${cpu}; ${os.cpus().length} cores)`, rows);
-const file = writeResults(mode === 'threads' && backend === 'wasm' ? 'parallel' : `parallel-${mode}-${backend}`, rows, { params, steps, warmup, loadBefore, loadAfter, cpuScalingBefore: scalingBefore, cpuScalingAfter: scalingAfter });
+printTable(`data-parallel training on MPI ranks, ${steps} timed steps after ${warmup} warm-up (load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${cpu}; ${os.cpus().length} cores)`, rows);
+const file = writeResults('parallel', rows, { params, steps, warmup, library, loadBefore, loadAfter, cpuScalingBefore: scalingBefore, cpuScalingAfter: scalingAfter });
 console.log(`\nwrote ${file}`);

@@ -1,24 +1,21 @@
 #!/usr/bin/env node
 // ZeRO stages: per-rank AdamW state bytes (and the step's peak tensor bytes, tok/s) of the benchmark model of
-// docs/design.md trained by bench/parallel-rank.mjs, with 1 worker and with 2 worker threads at ZeRO 0, 1 and 2.
+// docs/design.md trained by bench/parallel-rank.mjs, with 1 MPI rank and with 2 at ZeRO 0, 1 and 2.
 // The moments should fall to ~1/N per rank at stages 1 and 2.
 //
 //   pnpm build && node bench/zero.mjs [--backend wasm] [--steps 2]
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { launchWorkers } from '@dft/core';
+import { trainOnRanks } from './mpi-job.mjs';
 import { printTable, writeResults } from './results-io.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const backend = opt('backend', 'wasm');
 const steps = Number(opt('steps', 2));
-const entry = fileURLToPath(new URL('./parallel-rank.mjs', import.meta.url));
 const MB = 1024 * 1024;
 const rows = [];
 for (const [workers, zeroStage] of [[1, 0], [2, 0], [2, 1], [2, 2]]) {
-  const group = await launchWorkers({ mode: 'threads', workers, entry, env: () => ({ DFT_NATIVE_THREADS: '1' }), data: { backend, steps, warmup: 1, zeroStage } });
-  const r = await group.done;
+  const r = trainOnRanks(workers, { backend, steps, warmup: 1, zeroStage });
   rows.push({
     workers,
     zeroStage,
@@ -31,5 +28,5 @@ for (const [workers, zeroStage] of [[1, 0], [2, 0], [2, 1], [2, 2]]) {
     load1m: os.loadavg()[0],
   });
 }
-printTable('bench zero: per-rank AdamW state by ZeRO stage (threads)', rows);
+printTable('bench zero: per-rank AdamW state by ZeRO stage (MPI ranks)', rows);
 console.log(`results: ${writeResults('zero', rows)}`);

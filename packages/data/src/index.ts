@@ -6,6 +6,8 @@ export type { Batch, BatchOptions, DataPosition } from './batch/batch-iterator.j
 export { SEQUENCE_KINDS, IGNORE_INDEX, collate } from './batch/collate.js';
 export type { SequenceBatch, SequenceKind, SequenceParts } from './batch/collate.js';
 export { planEpoch, shardRows } from './batch/batch-plan.js';
+export { shardStep } from './batch/shard-step.js';
+export type { StepShard } from './batch/shard-step.js';
 export type { PlanOptions } from './batch/batch-plan.js';
 export { ALPACA_TEMPLATE, TEMPLATES, renderPrompt, resolveTemplate, queryText } from './prepare/templates.js';
 export type { PromptTemplate, RenderedPrompt } from './prepare/templates.js';

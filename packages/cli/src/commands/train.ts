@@ -1,9 +1,13 @@
+import { WorldOfOne } from '@dft/core';
 import { resultsMarkdown } from '@dft/eval';
+import { isMpiLaunch } from '@dft/mpi';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
-import { BACKEND_OPTION, stringOpt, type Command, type OptionSpec } from '../command.js';
+import { BACKEND_OPTION, stringOpt, UsageError, type Command, type OptionSpec } from '../command.js';
 import { readConfigFile, resolveConfig, type TrainConfig } from '../train/config.js';
 import { settingForHfName } from '../train/hf-training-args.js';
-import { Progress } from '../train/progress.js';
+import { launchMpirun, trainArgs } from '../train/mpirun-launch.js';
+import { joinMpiWorld, pinGpu } from '../train/mpi-world.js';
+import { Progress, SilentProgress } from '../train/progress.js';
 import { runTrainJob } from '../train/train-job.js';
 import { modelDirectory } from '../load-model.js';
 
@@ -23,8 +27,8 @@ const OVERRIDES: Record<string, string> = {
   'gradient-checkpointing': 'true | false: recompute each decoder layer in the backward pass instead of keeping its activations (less memory, one more forward; default false)',
   lr: 'peak learning rate (default 2e-5)',
   epochs: 'epochs (default 3)',
-  'global-batch': 'examples per optimizer step (default 128)',
-  'micro-batch': 'examples per forward pass (default 8)',
+  'global-batch': 'examples per optimizer step, all ranks together: micro-batch × workers × accumulation steps (default 128)',
+  'micro-batch': 'examples per forward pass of one rank (HF per_device_train_batch_size; default 8)',
   schedule: 'cosine | linear | constant',
   'warmup-ratio': 'fraction of steps of linear warmup (default 0.03)',
   'warmup-steps': 'steps of linear warmup (wins over --warmup-ratio)',
@@ -53,9 +57,8 @@ const OVERRIDES: Record<string, string> = {
   'eval-data-dir': 'folder with the evaluation sets (default ../shared/data/eval)',
   dtype: "stored dtype of checkpoints: float32 | float16 | bfloat16 (default: the model's own)",
   preset: 'a named recipe: paper (lr 2e-5, 3 epochs, batch 128, cosine, 3% warmup, wd 0, max length 512)',
-  workers: 'data-parallel replicas (default 1); each runs micro-batch / workers examples per forward pass',
-  parallel: 'auto | threads (cpu/wasm, shared memory) | processes (one per GPU); auto picks by backend',
-  'zero-stage': 'with --workers: 0 (default) | 1 shards the AdamW moments over the workers | 2 also reduce-scatters the gradients',
+  workers: 'data-parallel ranks on this host (default 1): starts mpirun -np N; under mpirun/srun the MPI world size',
+  'zero-stage': 'with several ranks: 0 (default) | 1 shards the AdamW moments over the ranks | 2 also reduce-scatters the gradients',
 };
 
 const camel = (k: string) => k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -69,8 +72,8 @@ function hfFlagHint(flag: string): string | undefined {
   const name = flag.replace(/-/g, '_');
   const setting = settingForHfName(name);
   if (setting === undefined) return undefined;
-  if (name === 'per_device_train_batch_size') return 'HF\'s per_device_train_batch_size × workers is --micro-batch here';
-  if (name === 'gradient_accumulation_steps') return 'HF\'s gradient_accumulation_steps × --micro-batch is --global-batch here';
+  if (name === 'per_device_train_batch_size') return 'HF\'s per_device_train_batch_size is --micro-batch here';
+  if (name === 'gradient_accumulation_steps') return 'HF\'s gradient_accumulation_steps × --micro-batch × --workers is --global-batch here';
   return `HF's ${name} is --${kebab(setting)} here; config files accept "${name}" too`;
 }
 
@@ -126,25 +129,45 @@ export const trainCommand: Command = {
     'dft train --config examples/dft-zh.json --resume-from latest',
     'dft train --config examples/dft-zh.json --preset paper --max-steps 100 --print-config',
     'dft train --config examples/dft-zh.json --workers 2',
+    'mpirun -np 8 --hostfile hosts dft train --config examples/dft-zh.json',
   ],
   unknownFlagHint: hfFlagHint,
   async run(values) {
-    const config = trainConfigFrom(values);
+    let config = trainConfigFrom(values);
     if (values['print-config']) {
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       return 0;
     }
     const progress = new Progress(0);
+    // --workers N outside an MPI job: start one with N ranks of this very command.
+    if (!isMpiLaunch() && config.workers > 1) return launchMpirun(config.workers, trainArgs(values), config.out, progress);
+    // Under mpirun / srun every rank runs this command; the MPI world says how many there are.
+    const world = isMpiLaunch() ? joinMpiWorld() : null;
+    if (world) {
+      const n = world.comm.worldSize;
+      if (config.workers !== 1 && config.workers !== n) throw new UsageError(`--workers ${config.workers}, but the MPI launcher started ${n} ranks: leave --workers out under mpirun/srun`);
+      config = trainConfigFrom({ ...values, workers: String(n) });
+      pinGpu(config, world);
+    }
+    const comm = world?.comm ?? new WorldOfOne();
+    const rank0 = comm.rank === 0;
+    const shown = rank0 ? progress : new SilentProgress(0);
+    if (world) shown.message(`dft train: ${comm.worldSize} MPI ranks, rank 0 on ${world.host} (${world.library})`);
     // A Hub id becomes its cached snapshot folder here, before anything reads the model or claims --out.
     const job = { ...config, model: modelDirectory(config.model, config.revision) };
-    // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too.
-    const lock = claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']);
+    // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too. Rank 0 owns --out.
+    const lock = rank0 ? claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']) : null;
     let r;
     try {
-      r = await runTrainJob(job, progress);
+      r = await runTrainJob(job, shown, comm);
+    } catch (e) {
+      // Name the rank: the launcher stops every rank after the first that fails.
+      if (world) throw new Error(`${world.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw e;
     } finally {
-      lock.release();
+      lock?.release();
     }
+    if (!rank0) return 0;
     const lines = [
       r.stoppedBy === 'signal' ? `stopped by signal after step ${r.steps}; saved` : `finished ${r.steps} steps`,
       `checkpoint: ${r.checkpoint}`,

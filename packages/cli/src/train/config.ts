@@ -26,9 +26,9 @@ export interface TrainConfig {
   detachTeacher: boolean;
   lr: number;
   epochs: number;
-  /** Examples per optimizer step (all micro-batches, all workers). */
+  /** Examples per optimizer step (all micro-batches of all ranks): microBatch × workers × accumulation steps. */
   globalBatch: number;
-  /** Examples per forward pass; globalBatch / microBatch = accumulation steps. */
+  /** Examples per forward pass of one rank (HF's per_device_train_batch_size). */
   microBatch: number;
   schedule: 'cosine' | 'linear' | 'constant';
   warmupRatio: number;
@@ -76,10 +76,8 @@ export interface TrainConfig {
   evalDataDir?: string;
   evalData?: Record<string, string>;
   backend?: BackendName;
-  /** Data-parallel replicas; each runs microBatch / workers examples per forward pass (parallel-train.ts). */
+  /** Data-parallel ranks (MPI processes); under mpirun/srun, the size of the MPI world. */
   workers: number;
-  /** How replicas run: worker threads (cpu/wasm), one process per GPU (tensorflow), or auto (by backend). */
-  parallel: 'auto' | 'threads' | 'processes';
   /** ZeRO stage with several workers: 0 replicates the AdamW moments, 1 shards them, 2 also reduce-scatters gradients. */
   zeroStage: 0 | 1 | 2;
 }
@@ -117,7 +115,6 @@ export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
   evalLimit: 50,
   finalEvalTasks: [],
   workers: 1,
-  parallel: 'auto',
   zeroStage: 0,
 };
 
@@ -266,7 +263,6 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (c.revision !== undefined && (typeof c.revision !== 'string' || !c.revision)) throw new UsageError(`${at('revision')}: "revision" must be a branch, tag or commit hash, got ${JSON.stringify(c.revision)}`);
   if (c.dtype !== undefined) oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
   if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
-  oneOf(c.parallel, ['auto', 'threads', 'processes'], 'parallel', at('parallel'));
   if (![0, 1, 2].includes(c.zeroStage)) throw new UsageError(`${at('zeroStage')}: "zeroStage" must be 0, 1 or 2, got ${c.zeroStage}`);
   for (const k of ['globalBatch', 'microBatch', 'epochs', 'keepLast', 'maxLength', 'workers'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new UsageError(`${at(k)}: "${k}" must be a positive integer, got ${c[k]}`);
@@ -291,8 +287,13 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (!(c.adamEpsilon > 0)) throw new UsageError(`${at('adamEpsilon')}: "adamEpsilon" must be > 0, got ${c.adamEpsilon}`);
   if (!(c.lr > 0)) throw new UsageError(`${at('lr')}: "lr" must be > 0, got ${c.lr}`);
   if (!(c.warmupRatio >= 0 && c.warmupRatio <= 1)) throw new UsageError(`${at('warmupRatio')}: "warmupRatio" must be in [0, 1], got ${c.warmupRatio}`);
-  if (c.globalBatch % c.microBatch !== 0) throw new UsageError(`${at(origin.has('microBatch') && !origin.has('globalBatch') ? 'microBatch' : 'globalBatch')}: globalBatch ${c.globalBatch} is not a multiple of microBatch ${c.microBatch}`);
-  if (c.microBatch % c.workers !== 0) throw new UsageError(`${at(origin.has('workers') && !origin.has('microBatch') ? 'workers' : 'microBatch')}: microBatch ${c.microBatch} is not a multiple of workers ${c.workers} (each worker runs microBatch / workers examples per forward pass)`);
+  const perPass = c.microBatch * c.workers;
+  if (c.globalBatch % perPass !== 0) {
+    const blame = origin.has('globalBatch') ? 'globalBatch' : origin.has('microBatch') ? 'microBatch' : 'workers';
+    throw new UsageError(
+      `${at(blame)}: globalBatch ${c.globalBatch} is not a multiple of microBatch ${c.microBatch} × workers ${c.workers} (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)`,
+    );
+  }
   if (c.method.startsWith('dft-')) {
     if (c.lambdaLc > 0 && c.lcLayer === undefined) throw new UsageError(`${at('method')}: method ${c.method} needs "lcLayer" (a layer index, or "auto")`);
     if (c.lambdaEt > 0 && c.etLayer === undefined) throw new UsageError(`${at('method')}: method ${c.method} needs "etLayer" (a layer index, or "auto")`);

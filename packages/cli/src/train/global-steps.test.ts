@@ -39,10 +39,11 @@ interface Step {
 
 /**
  * The optimizer steps a layout takes from `start`: each step's rows over all ranks (in the order of the global
- * step), its tokens and the position stored after it, as the training loop groups them.
+ * step), its tokens (as rank 0 counts them) and the position stored after it, as the training loop groups them.
  */
 async function stepsOf(plan: StepPlan, layout: Layout, start: ExamplePosition = { epoch: 0, example: 0 }): Promise<Step[]> {
-  const accumulation = plan.globalBatch / layout.microBatch;
+  // --micro-batch is per rank: globalBatch = microBatch × workers × accumulation.
+  const accumulation = plan.globalBatch / (layout.microBatch * layout.workers);
   const ranks = Array.from({ length: layout.workers }, (_, rank) =>
     microBatches(ds, { ...plan, microBatch: layout.microBatch, epochs: EPOCHS }, start, { rank, worldSize: layout.workers }),
   );
@@ -50,14 +51,14 @@ async function stepsOf(plan: StepPlan, layout: Layout, start: ExamplePosition = 
   for (;;) {
     const micro = await Promise.all(ranks.map((r) => takeMicroBatches(r, accumulation)));
     if (micro[0]!.length === 0) return steps;
-    // Every rank takes the same micro-batches of a step, each with the same position and tokens.
-    expect(micro.map((m) => m.map((b) => b.position))).toEqual(micro.map(() => micro[0]!.map((b) => b.position)));
+    // Every rank ends the step at the same position (a rank without rows has one weight-0 stand-in).
+    expect(micro.map((m) => m.at(-1)!.position)).toEqual(micro.map(() => micro[0]!.at(-1)!.position));
+    expect(micro.every((m) => m.length > 0)).toBe(true);
+    // Rank r holds micro-batches r, r + N, ... of the step: deal them back in turn.
     const rows: number[] = [];
-    micro[0]!.forEach((_, i) => {
-      const shares = micro.map((m) => (m[i]!.weight > 0 ? Array.from(m[i]!.batch.rows) : []));
-      // Interleave the ranks' shares back into the micro-batch's order (rank r holds rows r, r + N, ...).
-      for (let j = 0; shares.some((s) => j < s.length); j++) for (const s of shares) if (j < s.length) rows.push(s[j]!);
-    });
+    for (let j = 0; micro.some((m) => j < m.length); j++) {
+      for (const m of micro) if (j < m.length && m[j]!.weight > 0) rows.push(...Array.from(m[j]!.batch.rows));
+    }
     steps.push({ rows, tokens: micro[0]!.reduce((t, b) => t + b.tokens, 0), end: micro[0]!.at(-1)!.position as ExamplePosition });
   }
 }
@@ -66,7 +67,8 @@ const LAYOUTS: Layout[] = [
   { microBatch: 2, workers: 1 },
   { microBatch: 4, workers: 1 },
   { microBatch: 2, workers: 2 },
-  { microBatch: 4, workers: 2 },
+  { microBatch: 1, workers: 2 },
+  { microBatch: 1, workers: 4 },
 ];
 
 describe.each([false, true])('global steps (bucketByLength %s)', (bucketByLength) => {

@@ -1,5 +1,5 @@
 import type { SourceBatch } from '@dft/core';
-import { shardRows, type Batch, type Dataset, type SequenceKind } from '@dft/data';
+import { shardStep, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 
 /**
  * Where a run stands in its data: the epoch, and how many examples of that epoch's global order (its planned
@@ -43,11 +43,11 @@ export interface Shard {
 }
 
 /**
- * The training loop's micro-batches from `start` on: each global step split into consecutive micro-batches of
- * `microBatch` rows (its last one marked `endsStep`, so a short step never borrows from the next epoch), and each
- * micro-batch split across the ranks (rank r takes rows r, r + worldSize, ...). A rank whose share of a
- * micro-batch is empty gets rank 0's rows as a weight-0 stand-in: it must still take part in the step's
- * all-reduce. `tokens` counts the whole micro-batch over all ranks, so rank 0's log shows the group's tokens/s.
+ * The training loop's micro-batches of this rank from `start` on. Each global step is cut into micro-batches of
+ * `microBatch` rows and dealt to the ranks in turn (`shardStep`): rank r's last micro-batch of a step is marked
+ * `endsStep`, so a short step never borrows from the next epoch. A rank without a micro-batch in a step gets a
+ * weight-0 stand-in: it must still take part in the step's collective. `tokens` count the whole world's tokens
+ * (rank 0's micro-batches add up to the step's), so rank 0's log shows the world's tokens/s.
  */
 export async function* microBatches(
   ds: Dataset,
@@ -62,24 +62,23 @@ export async function* microBatches(
     let example = epoch === start.epoch ? start.example : 0;
     for (let s = stepStartingAt(steps, example, epoch); s < steps.length; s++) {
       const step = steps[s]!;
-      for (let m = 0; m < step.length; m += p.microBatch) {
-        const micro = step.subarray(m, m + p.microBatch);
-        const mine = shardRows(micro, shard.rank, shard.worldSize);
-        const rows = mine.length > 0 ? mine : shardRows(micro, 0, shard.worldSize);
+      const mine = shardStep(step, lengths, p.microBatch, shard.rank, shard.worldSize);
+      const micro = mine.standIn ? [mine.standIn] : mine.micro;
+      example += step.length;
+      const endsEpoch = s + 1 === steps.length;
+      for (let m = 0; m < micro.length; m++) {
         // Let the event loop turn between micro-batches: batches read from memory resolve as microtasks only, and
         // a loop that never yields to the event loop never runs the SIGINT/SIGTERM handlers either.
         await new Promise((r) => setImmediate(r));
-        const collated = await ds.collateRows(rows, { kinds: p.kinds });
-        example += micro.length;
-        const endsStep = m + p.microBatch >= step.length;
-        const endsEpoch = endsStep && s + 1 === steps.length;
+        const collated = await ds.collateRows(micro[m]!, { kinds: p.kinds });
+        const endsStep = m + 1 === micro.length;
         yield {
           batch: { ...collated, epoch, step: s, stepsInEpoch: steps.length, position: { epoch, index: endsStep ? s + 1 : s } },
-          weight: mine.length,
-          tokens: micro.reduce((t, row) => t + lengths[row]!, 0),
+          weight: mine.standIn ? 0 : micro[m]!.length,
+          tokens: mine.standIn ? 0 : mine.tokens[m]!,
           // Epochs done, fractional as HF logs them: whole steps of this epoch plus the share of this one consumed.
-          epoch: epoch + (s + (m + micro.length) / step.length) / steps.length,
-          position: endsEpoch ? { epoch: epoch + 1, example: 0 } : { epoch, example },
+          epoch: epoch + (s + (endsStep ? 1 : (m + 1) / micro.length)) / steps.length,
+          position: endsStep && endsEpoch ? { epoch: epoch + 1, example: 0 } : { epoch, example },
           endsStep,
         };
       }

@@ -47,8 +47,8 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
   it('batch sizes keep their HF meaning: per device and forward pass × workers × accumulation steps', () => {
     // One worker: micro = per-device, global = micro × accumulation.
     expect(resolve1({ per_device_train_batch_size: 4, gradient_accumulation_steps: 8 })).toMatchObject({ microBatch: 4, globalBatch: 32 });
-    // Two workers (HF: two devices): every forward pass holds 2 × 4 examples.
-    expect(resolve1({ per_device_train_batch_size: 4, gradient_accumulation_steps: 8, workers: 2 })).toMatchObject({ microBatch: 8, globalBatch: 64, workers: 2 });
+    // Two workers (HF: two devices): each forward pass of each holds 4 examples, a step 4 × 2 × 8.
+    expect(resolve1({ per_device_train_batch_size: 4, gradient_accumulation_steps: 8, workers: 2 })).toMatchObject({ microBatch: 4, globalBatch: 64, workers: 2 });
     // HF's accumulation defaults to 1: per-device alone makes the global batch one forward pass (not our default 128).
     expect(resolve1({ per_device_train_batch_size: 4 })).toMatchObject({ microBatch: 4, globalBatch: 4 });
     // Accumulation alone multiplies our micro batch (default 8).
@@ -116,7 +116,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
     expect(hf.code).toBe(2);
     expect(hf.err).toMatch(/^dft train: Unknown option '--learning_rate' \(HF's learning_rate is --lr here; config files accept "learning_rate" too\)/);
     const batch = await dft('train', '--per_device_train_batch_size', '4');
-    expect(batch.err).toMatch(/Unknown option '--per_device_train_batch_size' \(HF's per_device_train_batch_size × workers is --micro-batch here\)/);
+    expect(batch.err).toMatch(/Unknown option '--per_device_train_batch_size' \(HF's per_device_train_batch_size is --micro-batch here\)/);
     const slip = await dft('train', '--max-step', '5');
     expect(slip.err).toMatch(/^dft train: Unknown option '--max-step' \(did you mean --max-steps\?\)/);
   });

@@ -145,8 +145,8 @@ function positiveInteger(v: unknown, key: string, where: string): number {
 }
 
 /**
- * HF's batch arithmetic in our terms: one forward pass of every worker holds `per_device_train_batch_size ×
- * workers` examples (our microBatch), and an optimizer step `× gradient_accumulation_steps` (our globalBatch).
+ * HF's batch arithmetic in our terms: `per_device_train_batch_size` is our microBatch (one rank's forward pass),
+ * and an optimizer step holds `microBatch × workers × gradient_accumulation_steps` examples (our globalBatch).
  * `micro` / `global` say which layer last set each size and under which name; HF's accumulation defaults to 1.
  */
 export function hfBatchSizes(
@@ -156,9 +156,9 @@ export function hfBatchSizes(
   microBatch: unknown,
 ): { microBatch?: number; globalBatch?: number } {
   const out: { microBatch?: number; globalBatch?: number } = {};
-  if (micro?.hf) out.microBatch = positiveInteger(micro.value, 'per_device_train_batch_size', micro.where) * workers;
-  const perStep = out.microBatch ?? microBatch;
-  if (global?.hf) out.globalBatch = Number(perStep) * positiveInteger(global.value, 'gradient_accumulation_steps', global.where);
-  else if (global === undefined && micro?.hf) out.globalBatch = out.microBatch;
+  if (micro?.hf) out.microBatch = positiveInteger(micro.value, 'per_device_train_batch_size', micro.where);
+  const perPass = Number(out.microBatch ?? microBatch) * workers;
+  if (global?.hf) out.globalBatch = perPass * positiveInteger(global.value, 'gradient_accumulation_steps', global.where);
+  else if (global === undefined && micro?.hf) out.globalBatch = perPass;
   return out;
 }

@@ -54,4 +54,20 @@ export class Progress {
     if (this.tty && this.open) process.stderr.write('\n');
     this.open = false;
   }
+
+  /** The progress of a run of `totalSteps` optimizer steps, shown the way this one shows messages. */
+  forSteps(totalSteps: number): Progress {
+    return new Progress(totalSteps, this.tty);
+  }
+}
+
+/** The progress of ranks > 0 of a data-parallel run: rank 0 reports for the whole world. */
+export class SilentProgress extends Progress {
+  override step(): void {}
+  override message(): void {}
+  override table(): void {}
+  override end(): void {}
+  override forSteps(): Progress {
+    return this;
+  }
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogRow } from '@dft/core';
-import { dft, readJson, readJsonLines, ROOT, tempDir, TINY_LLAMA, writeUniformRecords } from '../test-utils/cli-harness.js';
+import { mpirunUnavailable } from '@dft/mpi/test-utils';
+import { BIN, dft, readJson, readJsonLines, tempDir, TINY_LLAMA, writeUniformRecords } from '../test-utils/cli-harness.js';
 
 /**
  * Resume with another layout of the same global batch: the run continues with exactly the examples (and so the
@@ -10,8 +11,9 @@ import { dft, readJson, readJsonLines, ROOT, tempDir, TINY_LLAMA, writeUniformRe
  * on how its examples are split into micro-batches (each micro-batch's loss is a mean over its own tokens).
  */
 
-const BUILT = ['packages/cli/dist/train/worker-entry.js', 'packages/core/dist/distributed/bootstrap.js'].every((f) => existsSync(join(ROOT, f)));
-if (!BUILT) console.warn('resume with --workers skipped: packages/*/dist is missing (run pnpm build; pnpm test builds first)');
+/** --workers N starts N MPI ranks of the compiled CLI: those layouts need `pnpm build`, mpirun and the @dft/mpi addon. */
+const NO_MPI = existsSync(BIN) ? mpirunUnavailable() : 'packages/cli/dist is missing (run pnpm build)';
+if (NO_MPI) console.warn(`resume with --workers skipped: ${NO_MPI}`);
 
 // 9 rows, global batch 4, 2 epochs: steps of 4, 4, 1 per epoch (6 steps), so resumes cross a short step and an epoch.
 const RUN = ['--method', 'tft', '--lr', '1e-2', '--warmup-ratio', '0', '--schedule', 'constant', '--global-batch', '4', '--epochs', '2', '--backend', 'wasm', '--seed', '5'];
@@ -67,11 +69,11 @@ describe('resume with another layout of the same global batch', () => {
     expect(state.dataPosition).toEqual({ epoch: 2, example: 0 });
   });
 
-  it.skipIf(!BUILT)('micro-batch 1 → 2 workers × 2 after step 4 (in the second epoch): the same losses (≤ 1e-5)', async () => {
-    await resumeWith('workers', 4, ['--micro-batch', '4', '--workers', '2']);
+  it.skipIf(NO_MPI)('micro-batch 1 → 2 ranks × micro-batch 2 after step 4 (in the second epoch): the same losses (≤ 1e-5)', async () => {
+    await resumeWith('workers', 4, ['--micro-batch', '2', '--workers', '2']);
   });
 
-  it.skipIf(!BUILT)('2 workers with ZeRO-2 (a checkpoint at step 2, the last at 3) → 1 worker: the same losses (≤ 1e-5)', async () => {
-    await resumeWith('zero', 3, ['--micro-batch', '1'], ['--micro-batch', '2', '--workers', '2', '--zero-stage', '2', '--save-every', '2']);
+  it.skipIf(NO_MPI)('2 ranks × 2 accumulated micro-batches of 1 with ZeRO-2 (a checkpoint at step 2, the last at 3) → 1 process: the same losses (≤ 1e-5)', async () => {
+    await resumeWith('zero', 3, ['--micro-batch', '1'], ['--micro-batch', '1', '--workers', '2', '--zero-stage', '2', '--save-every', '2']);
   });
 });

@@ -9,7 +9,10 @@ import {
   resolveCheckpoint,
   restoreOptimizer,
   selectBackend,
-  type Trainer,
+  Trainer,
+  runTraining,
+  WorldOfOne,
+  type Communicator,
   writeFileAtomically,
   type CausalLM,
   isEvalRow,
@@ -26,7 +29,6 @@ import { renderReport } from '../report/html-report.js';
 import { checkData } from './check-data.js';
 import { toDftBatch } from './batch-tensors.js';
 import { globalSteps, microBatches, resumePosition, type StepPlan } from './global-steps.js';
-import { createTrainer, trainingLoop, type RankRun } from './parallel-rank.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { checkResumedObjective, resumedSchedule, type SavedConfig } from './resume-plan.js';
@@ -58,8 +60,11 @@ function kindsFor(c: TrainConfig): SequenceKind[] {
   }
 }
 
-/** The train split: a prepared folder, a .arrow file, or raw sources prepared into `<out>/data` first. */
-export async function trainFile(c: TrainConfig, tokenizerDir: string, progress: Progress): Promise<string> {
+/**
+ * The train split: a prepared folder, a .arrow file, or raw sources prepared into `<out>/data` first (by rank 0,
+ * once; the other ranks wait for it and open what it wrote).
+ */
+export async function trainFile(c: TrainConfig, tokenizerDir: string, progress: Progress, comm: Communicator): Promise<string> {
   const sources = Array.isArray(c.data) ? c.data : [c.data];
   if (sources.length === 1) {
     const p = sources[0];
@@ -67,9 +72,12 @@ export async function trainFile(c: TrainConfig, tokenizerDir: string, progress: 
     if (existsSync(join(p, SIDECAR_NAME))) return join(p, 'train.arrow');
   }
   const outDir = join(c.out, 'data');
-  progress.message(`preparing ${sources.join(', ')} → ${outDir}`);
-  const summary = await prepareParallel({ input: sources, tokenizer: tokenizerDir, outDir, maxLength: c.maxLength, languages: c.languages });
-  return summary.files.train!;
+  if (comm.rank === 0) {
+    progress.message(`preparing ${sources.join(', ')} → ${outDir}`);
+    await prepareParallel({ input: sources, tokenizer: tokenizerDir, outDir, maxLength: c.maxLength, languages: c.languages });
+  }
+  await comm.barrier();
+  return join(outDir, 'train.arrow');
 }
 
 /**
@@ -91,16 +99,19 @@ function evalRow(rows: ResultRow[]): Record<string, number> {
   return Object.fromEntries(rows.map((r) => [`eval/${r.task}:${r.lang}/${r.metric}`, r.value]));
 }
 
-/** A whole `dft train` run: data, model, objective, loop, checkpoints, log, report and final evaluation. */
-export async function runTrainJob(config: TrainConfig, progress: Progress, rank?: RankRun): Promise<TrainJobResult> {
-  // --workers N: N replicas of this job (parallel-train.ts), each calling back here with its `rank`.
-  if (!rank && config.workers > 1) return (await import('./parallel-train.js')).runParallelTrainJob(config, progress);
+/**
+ * A whole `dft train` run as one rank of `comm` (a world of one by default): data, model, objective, loop,
+ * checkpoints, log, report and final evaluation. Every rank trains on its share of each global step; rank 0 writes
+ * the output folder and evaluates.
+ */
+export async function runTrainJob(config: TrainConfig, progress: Progress, comm: Communicator = new WorldOfOne()): Promise<TrainJobResult> {
   let c = config;
   await selectBackend({ prefer: c.backend });
   const out = resolve(c.out);
   const checkpointDir = c.resumeFrom ? resolveCheckpoint(c.resumeFrom, out) : null;
-  // One rank (the only one, or rank 0 of --workers) owns the output folder.
-  if (!checkpointDir && (rank?.comm.rank ?? 0) === 0) startAfresh(out, c.overwrite);
+  // Rank 0 owns the output folder.
+  const writer = comm.rank === 0;
+  if (!checkpointDir && writer) startAfresh(out, c.overwrite);
   const resumed: TrainerState | undefined = checkpointDir ? readTrainerState(checkpointDir) : undefined;
   const saved = resumed?.config as SavedConfig | undefined;
   if (saved) for (const line of checkResumedObjective(saved, c, checkpointDir!, c.allowConfigChange)) progress.message(line);
@@ -118,7 +129,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
     for (const [k, v] of [['lcLayer', c.lcLayer], ['etLayer', c.etLayer]] as const) {
       if (typeof v === 'number' && v > model.numLayers) throw new Error(`${k} ${v} is out of range 0..${model.numLayers} for ${c.model}`);
     }
-    const file = await trainFile(c, tokenizerDir, progress);
+    const file = await trainFile(c, tokenizerDir, progress, comm);
     if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`training data ${file} not found`);
     ds = await openDataset(file);
     checkData(ds, model, tokenizer.hash, c.model);
@@ -137,7 +148,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
       progress.message(`layers: lcLayer ${c.lcLayer}, etLayer ${c.etLayer} (${auto.why})`);
     }
     const kinds = kindsFor(c);
-    const accumulation = c.globalBatch / c.microBatch;
+    // --micro-batch is per rank: globalBatch = microBatch × ranks × accumulation steps.
+    const accumulation = c.globalBatch / (c.microBatch * comm.worldSize);
     const plan: StepPlan = { globalBatch: c.globalBatch, seed: c.seed, bucketByLength: c.bucketByLength, kinds };
     const stepsPerEpoch = globalSteps(ds, plan, 0).length;
     const start = checkpointDir ? resumePosition(ds, plan, resumed!.dataPosition, resumed!.config as Partial<TrainConfig>, checkpointDir) : { epoch: 0, example: 0 };
@@ -159,7 +171,7 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
       const terms = Object.fromEntries(Object.entries(r.terms).filter(([, t]) => t !== undefined)) as Record<string, tf.Scalar>;
       return { loss: r.loss, terms };
     };
-    trainer = createTrainer<Batch>(
+    trainer = new Trainer<Batch>(
       model,
       lossFn,
       {
@@ -175,24 +187,22 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         maxGradNorm: c.maxGradNorm,
         freeze: c.freeze,
         zeroStage: c.zeroStage,
+        comm,
       },
-      rank,
     );
     if (checkpointDir) restoreOptimizer(checkpointDir, trainer.optimizer, model, resumed!.step);
-    const bar = rank?.bar(totalSteps) ?? new Progress(totalSteps);
+    const bar = progress.forSteps(totalSteps);
     const evalOpts = { dataDir: c.evalDataDir, paths: c.evalData };
     progress.message(
-      `dft train: ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${accumulation} × ${c.microBatch}), out ${out}`,
+      `dft train: ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${comm.worldSize > 1 ? `${comm.worldSize} ranks × ` : ''}${accumulation} × ${c.microBatch}), out ${out}`,
     );
-    // Rank 0 of a data-parallel job writes for the group; the other replicas only train.
-    const writer = !rank || rank.comm.rank === 0;
     if (writer && reportsToTensorboard(c.reportTo)) tensorboard = new TensorBoardLog(out, (resumed?.log as LogEntry[] | undefined) ?? []);
     if (validation) progress.message(`validation: ${validation.rows} rows of ${validation.file}, ${c.evalSteps ? `every ${c.evalSteps} steps and ` : ''}at the end`);
     let result;
     try {
-      result = await trainingLoop(rank)({
+      result = await runTraining({
         trainer,
-        source: microBatches(ds, { ...plan, microBatch: c.microBatch, epochs: c.epochs }, start, rank?.comm),
+        source: microBatches(ds, { ...plan, microBatch: c.microBatch, epochs: c.epochs }, start, { rank: comm.rank, worldSize: comm.worldSize }),
         accumulation,
         maxSteps: totalSteps,
         outDir: out,
@@ -210,7 +220,8 @@ export async function runTrainJob(config: TrainConfig, progress: Progress, rank?
         },
         validate: validation ? () => validation!.evaluate(model, lossFn) : undefined,
         validateEvery: c.evalSteps,
-        plan: { numTrainEpochs: c.epochs, trainBatchSize: c.microBatch },
+        // HF's train_batch_size: per device × devices.
+        plan: { numTrainEpochs: c.epochs, trainBatchSize: c.microBatch * comm.worldSize },
         evalEvery: c.evalEvery,
         evaluate: c.evalTasks.length
           ? async (step) => {

@@ -18,8 +18,8 @@ export interface Communicator {
   broadcast(arrays: Float32Array[], root?: number): Promise<void>;
   /**
    * In place on this rank's shard (`shardRange` of the arrays' concatenation): its elements become the weighted
-   * mean over ranks, bit-identical to what `allReduceMean` computes for them. The other elements keep this rank's
-   * values. (Gradients of ZeRO-2: each rank only needs the mean of the slice it updates.)
+   * mean over ranks, what `allReduceMean` computes for them up to the order in which the transport adds. The other
+   * elements keep this rank's values. (Gradients of ZeRO-2: each rank only needs the mean of the slice it updates.)
    */
   reduceScatter(arrays: Float32Array[], weight?: number): Promise<void>;
   /** In place: each rank's shard (`shardRange`) of the arrays' concatenation becomes that rank's values on every rank. */
@@ -38,25 +38,4 @@ export function shardRange(total: number, worldSize: number, rank: number): { lo
   const per = Math.ceil(total / worldSize);
   const lo = Math.min(total, rank * per);
   return { lo, hi: Math.min(total, lo + per) };
-}
-
-/** A collective was interrupted because another member of the group failed (the message names it). */
-export class GroupAbortedError extends Error {
-  override readonly name = 'GroupAbortedError';
-}
-
-/** A collective was interrupted because rank 0 has finished the job (e.g. it stopped on a signal). */
-export class GroupClosedError extends Error {
-  override readonly name = 'GroupClosedError';
-}
-
-/** What a state word of a group says: running, aborted (a member failed) or closed (rank 0 finished). */
-export const GROUP_RUNNING = 0;
-export const GROUP_ABORTED = 1;
-export const GROUP_CLOSED = 2;
-
-/** Throws the error that a non-running group state stands for. */
-export function throwForState(state: number, message: string): void {
-  if (state === GROUP_ABORTED) throw new GroupAbortedError(message || 'the worker group was aborted');
-  if (state === GROUP_CLOSED) throw new GroupClosedError(message || 'rank 0 has finished');
 }

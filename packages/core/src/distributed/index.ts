@@ -1,13 +1,7 @@
 export type { Communicator } from './communicator.js';
-export { GroupAbortedError, GroupClosedError, shardRange } from './communicator.js';
+export { shardRange } from './communicator.js';
 export { WorldOfOne } from './world-of-one.js';
-export { ThreadCommunicator, createThreadGroupBuffers, abortThreadGroup, closeThreadGroup } from './thread-group.js';
-export type { ThreadGroupBuffers } from './thread-group.js';
-export { ProcessCommunicator } from './process-communicator.js';
-export { ReduceHub } from './reduce-hub.js';
-export { launchWorkers } from './launch.js';
-export type { LaunchOptions, ParallelMode, WorkerGroup } from './launch.js';
-export type { RankContext, RankEntry } from './protocol.js';
+export { MpiCommunicator } from './mpi-communicator.js';
+export type { MpiCollectives } from './mpi-communicator.js';
 export { gradientAllReduce, gradientReduceScatter } from './gradient-reduce.js';
 export { checkReplicas } from './replicas.js';
-export { resolveCompiledModule } from './compiled-module.js';

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Communicator } from '../distributed/communicator.js';
 import type { SaveOptions } from '../model/pretrained.js';
 import type { HfTrainerBookkeeping } from './trainer-state-file.js';
 import { pruneCheckpoints, saveTrainingCheckpoint, stepDirName, type TrainerState } from './training-checkpoint.js';
@@ -7,7 +8,10 @@ import type { MicroBatch, StepStats, Trainer } from './trainer.js';
 
 /** One micro-batch from the data stream, with what a resumed run needs to continue after it. */
 export interface SourceBatch<B> extends MicroBatch<B> {
-  /** Real (non-padding) tokens in the micro-batch, for tokens/s. */
+  /**
+   * Real (non-padding) tokens for tokens/s and the token counters: in a world of several ranks, the tokens this
+   * micro-batch stands for over every rank (so that rank 0's log counts the whole world's tokens).
+   */
   tokens: number;
   /** Epochs completed after this micro-batch, fractional (HF's `epoch`, e.g. 0.25 a quarter into the first). */
   epoch: number;
@@ -82,6 +86,10 @@ export function isEvalRow(row: LogEntry): row is EvalLogRow {
 }
 
 export interface RunTrainingOptions<B> {
+  /**
+   * The trainer of this rank. Its `comm` (a world of one when absent) is the run's world: rank 0 writes the log,
+   * checkpoints and evaluations; every rank takes the same steps and stops at the same step.
+   */
   trainer: Trainer<B>;
   /** Micro-batches in order (sync or async, e.g. mapped from `@dft/data` `Dataset.batches`). */
   source: Iterator<SourceBatch<B>> | AsyncIterator<SourceBatch<B>>;
@@ -113,7 +121,7 @@ export interface RunTrainingOptions<B> {
   /** Called every `evalEvery` steps after the update (e.g. evaluation with a limit); its numbers join the log row. */
   evaluate?: (step: number) => Record<string, number> | Promise<Record<string, number>>;
   evalEvery?: number;
-  /** Finish the current step, save and return on SIGINT/SIGTERM (default true). */
+  /** Finish the current step, save and return on SIGINT/SIGTERM to any rank (default true). */
   handleSignals?: boolean;
 }
 
@@ -132,16 +140,32 @@ function flopsPerToken(params: Map<string, { size: number }>): number {
 }
 
 /**
- * The training loop: groups micro-batches into optimizer steps, logs each step (callback + `outDir/log.jsonl`),
- * saves checkpoints (atomic, `keepLast`), and stops at `maxSteps`, at the end of the data, or after a signal.
- * A NaN/Inf loss throws `NonFiniteLossError` before any save, so the last checkpoint stays the last good one.
+ * Whether any rank of the world asked to stop (a signal reached it): one tiny allreduce per step, so that every rank
+ * stops after the same step, whichever of them got the signal and when.
+ */
+async function anyRankStops(comm: Communicator | undefined, mine: boolean): Promise<boolean> {
+  if (!comm || comm.worldSize === 1) return mine;
+  const flag = Float32Array.of(mine ? 1 : 0);
+  await comm.allReduceMean([flag]);
+  return flag[0]! > 0;
+}
+
+/**
+ * The training loop of one rank: groups micro-batches into optimizer steps, logs each step (callback +
+ * `outDir/log.jsonl`), saves checkpoints (atomic, `keepLast`), and stops at `maxSteps`, at the end of the data, or
+ * after a signal. A NaN/Inf loss throws `NonFiniteLossError` before any save, so the last checkpoint stays the last
+ * good one. In a world of several ranks (the trainer's `comm`) only rank 0 writes files and evaluates.
  */
 export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrainingResult> {
-  fs.mkdirSync(o.outDir, { recursive: true });
+  const comm = o.trainer.opts.comm;
+  const writer = (comm?.rank ?? 0) === 0;
   const logPath = path.join(o.outDir, 'log.jsonl');
   const log = [...((o.resumed?.log as LogEntry[] | undefined) ?? [])];
-  // A resumed run rewrites the log up to its checkpoint, dropping steps logged after it.
-  fs.writeFileSync(logPath, log.map((r) => JSON.stringify(r) + '\n').join(''));
+  if (writer) {
+    fs.mkdirSync(o.outDir, { recursive: true });
+    // A resumed run rewrites the log up to its checkpoint, dropping steps logged after it.
+    fs.writeFileSync(logPath, log.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -188,7 +212,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
   });
   const append = (row: LogEntry) => {
     log.push(row);
-    fs.appendFileSync(logPath, JSON.stringify(row) + '\n');
+    if (writer) fs.appendFileSync(logPath, JSON.stringify(row) + '\n');
     o.onLog?.(row);
   };
   let validatedAt = [...log].reverse().find(isEvalRow)?.step ?? -1;
@@ -211,6 +235,11 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
     append(row);
   };
   const save = async () => {
+    // A sharded optimizer gathers its moments from every rank (a collective), then only rank 0 writes.
+    if (!writer) {
+      if (o.trainer.optimizer.slices) await o.trainer.optimizer.stateTensors();
+      return;
+    }
     if (hf.best_global_step === step) hf.best_model_checkpoint = path.join(o.outDir, stepDirName(step));
     const state: TrainerState = { step, epoch, dataPosition: position, seed: o.seed, config: o.config, log, hf };
     lastCheckpoint = await saveTrainingCheckpoint(o.outDir, o.trainer.model, o.trainer.optimizer, state, o.save);
@@ -220,7 +249,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
     while (step < o.maxSteps) {
       // Let pending signals be delivered (a source that never awaits I/O would otherwise starve them).
       await new Promise((resolve) => setImmediate(resolve));
-      if (signalled) {
+      if (await anyRankStops(comm, signalled)) {
         stoppedBy = 'signal';
         break;
       }
@@ -253,10 +282,10 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
         peakBytes: stats.peakBytes,
         elapsedS: elapsedBefore + (performance.now() - started) / 1000,
       };
-      if (o.evaluate && o.evalEvery && step % o.evalEvery === 0) Object.assign(row, await o.evaluate(step));
+      if (writer && o.evaluate && o.evalEvery && step % o.evalEvery === 0) Object.assign(row, await o.evaluate(step));
       append(row);
       o.onStep?.(row);
-      if (o.validate && o.validateEvery && step % o.validateEvery === 0) await validate();
+      if (writer && o.validate && o.validateEvery && step % o.validateEvery === 0) await validate();
       if (o.saveEvery && step % o.saveEvery === 0 && step < o.maxSteps) await save();
       if (dataRanOut(micro, o.accumulation)) {
         stoppedBy = 'data';
@@ -264,7 +293,7 @@ export async function runTraining<B>(o: RunTrainingOptions<B>): Promise<RunTrain
       }
     }
     // The final evaluation, unless a signal asked to stop quickly or this step was just evaluated.
-    if (o.validate && stoppedBy !== 'signal' && step > 0 && validatedAt !== step) await validate();
+    if (writer && o.validate && stoppedBy !== 'signal' && step > 0 && validatedAt !== step) await validate();
     await save();
   } finally {
     process.off('SIGINT', onSignal);

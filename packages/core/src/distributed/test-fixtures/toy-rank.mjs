@@ -1,7 +1,8 @@
-// Rank entry of the distributed tests: trains the toy task on this rank's shard of every global step
-// (rows rank, rank + N, ... of each micro-batch; an empty shard becomes a weight-0 stand-in), then checks the replicas still agree.
-// With data.zeroStage the optimizer is sharded; data.save = { dir, after } saves a training checkpoint after that
-// many steps (every rank takes part, rank 0 writes); data.resume = dir starts from such a checkpoint.
+// One rank of the data-parallel training tests: trains the toy task on this rank's micro-batches of every global
+// step (micro-batch m of a step goes to rank m mod N; a rank without one gets a weight-0 stand-in), then checks that
+// the replicas still agree. DFT_TEST_DATA: { backend, seeds?, fail?, zeroStage?, save?, resume? }. With zeroStage
+// the optimizer is sharded; save = { dir, after } saves a training checkpoint after that many steps (every rank
+// takes part, rank 0 writes); resume = dir starts from such a checkpoint.
 import * as tf from '@tensorflow/tfjs-core';
 import {
   CausalLM,
@@ -15,43 +16,37 @@ import {
   saveTrainingCheckpoint,
   selectBackend,
 } from '../../../dist/index.js';
+import { runRank } from './mpi-rank.mjs';
 import { STEPS, TOY_OPTS, toyTask } from './toy-task.mjs';
 
-export default async function run({ comm, rank, worldSize, data, send }) {
+await runRank(async (comm, data) => {
+  const { rank, worldSize } = comm;
   await selectBackend({ prefer: data.backend, log: null });
   const task = toyTask({ tf, parseConfig, CausalLM, initialParameters });
-  const model = data.resume ? loadPretrained(data.resume).model : task.newModel(data.seeds?.[rank] ?? 1);
-  if (data.mismatch && rank === 1) await comm.broadcast([new Float32Array(3)], 0);
+  const model = data.resume ? loadPretrained(data.resume, { log: null }).model : task.newModel(data.seeds?.[rank] ?? 1);
   const trainer = new Trainer(model, task.ce, { ...TOY_OPTS, comm, zeroStage: data.zeroStage });
   const first = data.resume ? readTrainerState(data.resume).step : 0;
   if (data.resume) restoreOptimizer(data.resume, trainer.optimizer, model, first);
   const losses = [];
   const numTensors = [];
   for (let s = first; s < STEPS.length; s++) {
-    if (data.fail && data.fail.rank === rank && data.fail.step === s) {
-      if (data.fail.how === 'throw') throw new Error(`toy failure at step ${s}`);
-      if (data.fail.how === 'exit') process.exit(7);
-    }
-    const micro = task.stepRows(s).map((all) => {
-      const mine = all.filter((_, i) => i % worldSize === rank);
-      // An empty shard gets rank 0's rows as a stand-in, with weight 0.
-      const rows = mine.length ? mine : all.filter((_, i) => i % worldSize === 0);
-      return { batch: rows.map(task.example), weight: mine.length };
-    });
+    if (data.fail?.rank === rank && data.fail.step === s) throw new Error(`toy failure at step ${s}`);
+    const all = task.stepRows(s);
+    const mine = all.filter((_, m) => m % worldSize === rank);
+    const micro = mine.length ? mine.map((rows) => ({ batch: rows.map(task.example), weight: rows.length })) : [{ batch: all[0].map(task.example), weight: 0 }];
     const stats = await trainer.step(micro);
     losses.push(stats.loss);
     numTensors.push(tf.memory().numTensors);
-    send({ step: s + 1, optimizerBytes: trainer.optimizer.stateBytes });
     if (data.save?.after === s + 1) {
       const state = { step: s + 1, epoch: 0, dataPosition: null, seed: 1, config: {} };
       if (rank === 0) await saveTrainingCheckpoint(data.save.dir, model, trainer.optimizer, state);
       else await trainer.optimizer.stateTensors();
     }
-    if (data.slow) await new Promise((r) => setTimeout(r, data.slow));
   }
   await checkReplicas(comm, model);
-  const weights = [...model.params.values()].map((p) => p.dataSync());
+  const weights = [...model.params.values()].map((p) => Array.from(p.dataSync()));
+  const optimizerBytes = trainer.optimizer.stateBytes;
   trainer.dispose();
   model.dispose();
-  return { losses, weights, numTensors };
-}
+  return { losses, weights, numTensors, optimizerBytes };
+});

@@ -2,10 +2,11 @@
 // in, so the test (TypeScript sources) and the ranks (compiled dist) run the same task.
 
 /**
- * Global steps as micro-batch sizes. Over 2 ranks: even shards, uneven shards (3 + 2), an empty shard (rank 1
- * only has a stand-in), and a step of 2 micro-batches where rank 1's second one is empty (skipped).
+ * Global steps as micro-batch sizes; micro-batch m goes to rank m mod N. Over 2 ranks: even shares (2 + 2), uneven
+ * ones (3 + 2 rows), a step of one micro-batch (rank 1 only has a weight-0 stand-in), and one where rank 0
+ * accumulates two micro-batches (2 and 1 rows) and rank 1 one.
  */
-export const STEPS = [[4], [5], [1], [3, 1]];
+export const STEPS = [[2, 2], [3, 2], [1], [2, 2, 1]];
 const T = 8;
 
 export function toyTask({ tf, parseConfig, CausalLM, initialParameters }) {
