@@ -20,13 +20,15 @@ export interface TokenizeWorkerData {
   maxLength: number;
 }
 
-/** One job: this thread (the Rust engine still spreads each batch over the cores). N jobs: N worker threads. */
+/**
+ * N jobs: this thread and N − 1 worker threads, each taking whole chunks. This thread counts as a job because with
+ * the Rust engine its tokenising work is light (the engine runs each batch on its own threads) and a worker costs a
+ * tokenizer and a heap of its own.
+ */
 export function tokenizeRunner(tok: Tokenizer, template: PromptTemplate, maxLength: number, jobs: number): TokenizeRunner {
-  if (jobs === 1) {
-    const exTok = new ExampleTokenizer(tok, template, maxLength);
-    return { run: (examples) => exTok.tokenizeBatch(examples), close: async () => undefined };
-  }
-  return new WorkerPool(jobs, { tokenizer: tok.init, template, maxLength });
+  const here = new ExampleTokenizer(tok, template, maxLength);
+  if (jobs === 1) return { run: (examples) => here.tokenizeBatch(examples), close: async () => undefined };
+  return new WorkerPool(jobs - 1, { tokenizer: tok.init, template, maxLength }, here);
 }
 
 /** The compiled worker script; tests run this package from its sources, where the built one is used. */
@@ -46,10 +48,16 @@ class WorkerPool implements TokenizeRunner {
   private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
   private nextId = 0;
   private failed: Error | null = null;
+  /** Chunks this thread is tokenising now. */
+  private hereBusy = 0;
 
-  constructor(jobs: number, data: TokenizeWorkerData) {
+  constructor(
+    workers: number,
+    data: TokenizeWorkerData,
+    private readonly here: ExampleTokenizer,
+  ) {
     const script = workerScript();
-    for (let i = 0; i < jobs; i++) {
+    for (let i = 0; i < workers; i++) {
       const worker = new Worker(script, { workerData: data });
       const pending = new Map<number, Pending>();
       worker.on('message', (m: { id: number; packed?: Int32Array; error?: string }) => {
@@ -73,8 +81,13 @@ class WorkerPool implements TokenizeRunner {
 
   run(examples: ParallelExample[]): Promise<TokenizeResult[]> {
     if (this.failed) return Promise.reject(this.failed);
-    // The least busy worker takes the chunk; results are matched to chunks by id, so order is the caller's.
+    // The least busy job takes the chunk, a worker on a tie (this thread also reads and writes); the caller
+    // awaits chunks in its own order, so the output does not depend on which job took which.
     const w = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    if (this.hereBusy < w.pending.size) {
+      this.hereBusy++;
+      return this.here.tokenizeBatch(examples).finally(() => this.hereBusy--);
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       w.pending.set(id, { resolve, reject });
