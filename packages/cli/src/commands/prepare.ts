@@ -22,7 +22,7 @@ export const prepareCommand: Command = {
     limit: { type: 'string', description: 'read at most N source records' },
     template: { type: 'string', description: 'prompt template name (default alpaca)' },
     format: { type: 'string', description: 'input format when the extension does not tell (json, jsonl, parquet, arrow)' },
-    jobs: { type: 'string', description: `tokenising threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number` },
+    jobs: { type: 'string', description: `tokenising jobs: the main thread and N - 1 worker threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number` },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
   longInputs:

@@ -49,7 +49,7 @@ export interface PrepareOptions {
   rowsPerBatch?: number;
   /** Read at most this many source records (for slices and smoke runs). */
   limit?: number;
-  /** Tokenising threads (default: the number of cores). The output is the same for any number. */
+  /** Tokenising jobs: this thread and `jobs - 1` worker threads (default: the number of cores). The output is the same for any number. */
   jobs?: number;
   /** Called after each chunk of examples is written. */
   onProgress?: (p: PrepareProgress) => void;
