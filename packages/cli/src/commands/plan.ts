@@ -57,7 +57,7 @@ export const planCommand: Command = {
       seqLen: c.maxLength,
       accumulation: c.globalBatch / c.microBatch,
       gradientCheckpointing: c.gradientCheckpointing,
-      lossChunkTokens: 'lossChunkTokens' in c ? Number((c as { lossChunkTokens?: number }).lossChunkTokens ?? 0) : 0,
+      lossChunkTokens: c.lossChunkTokens,
       trainableParams: trainable.reduce((n, name) => n + sizes.get(name)!, 0),
       workers: c.workers,
       zeroStage: c.zeroStage,

@@ -6,7 +6,9 @@ import { dftObjective, type DftBatch } from '@dft/losses';
 /**
  * The planner against measurement: the predicted per-rank total of a DFT-logits step is within 15 % of the
  * `peakBytes` the trainer measures (the second step, with the AdamW moments allocated), for a LLaMA-shaped and a
- * Gemma-2-shaped model (tied head, soft-capping, GeLU, GQA), with gradient checkpointing off and on.
+ * Gemma-2-shaped model (tied head, soft-capping, GeLU, GQA): gradient checkpointing off and on with whole LM-head
+ * losses, and chunks of 16 tokens without checkpointing. (With both on, the plan's backward is above the measured
+ * step, whose peak is then the update phase: the plan over-predicts by ~14-23 %.)
  */
 const LLAMA = { model_type: 'llama', vocab_size: 3000, hidden_size: 64, intermediate_size: 172, num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256 };
 const GEMMA = {
@@ -20,11 +22,11 @@ function group(config: ModelConfig, B: number, T: number, seed: number) {
   return { ids: tf.tensor2d(ids, undefined, 'int32'), labels: tf.tensor2d(labels, undefined, 'int32'), attentionMask: tf.ones([B, T], 'int32') as tf.Tensor2D };
 }
 
-async function measuredPeak(raw: Record<string, string | number>, checkpointing: boolean, B: number, T: number): Promise<{ peak: number; config: ModelConfig }> {
+async function measuredPeak(raw: Record<string, string | number>, checkpointing: boolean, lossChunkTokens: number, B: number, T: number): Promise<{ peak: number; config: ModelConfig }> {
   const config = parseConfig(raw);
   const model = new CausalLM(config, initialParameters(config, 1));
   model.gradientCheckpointing = checkpointing;
-  const objective = dftObjective({ method: 'dft-logits', lcLayer: 1, etLayer: 2 });
+  const objective = dftObjective({ method: 'dft-logits', lcLayer: 1, etLayer: 2, lossChunkTokens });
   const batch: DftBatch = { tft: group(config, B, T, 1), lc: group(config, B, T, 2), et: group(config, B, T, 3) };
   const trainer = new Trainer(model, (m, b: DftBatch) => objective(m, b), { lr: 1e-3, totalSteps: 2 });
   await trainer.step([{ batch, weight: 1 }]);
@@ -40,14 +42,16 @@ describe('dft plan predicts the measured peak of a training step (≤ 15 %)', ()
     await selectBackend({ prefer: 'cpu', log: null });
   });
   it.each([
-    ['llama', false, LLAMA],
-    ['llama', true, LLAMA],
-    ['gemma2', false, GEMMA],
-    ['gemma2', true, GEMMA],
-  ] as const)('%s, gradient checkpointing %s', async (_, checkpointing, raw) => {
+    ['llama', false, 0, LLAMA],
+    ['llama', true, 0, LLAMA],
+    ['llama', false, 16, LLAMA],
+    ['gemma2', false, 0, GEMMA],
+    ['gemma2', true, 0, GEMMA],
+    ['gemma2', false, 16, GEMMA],
+  ] as const)('%s, gradient checkpointing %s, loss chunks of %i tokens (0 = off)', async (_, checkpointing, lossChunkTokens, raw) => {
     const [B, T] = [2, 48];
-    const { peak, config } = await measuredPeak(raw, checkpointing, B, T);
-    const plan = planMemory(config, { method: 'dft-logits', lcLayer: 1, etLayer: 2, microBatch: B, seqLen: T, gradientCheckpointing: checkpointing });
+    const { peak, config } = await measuredPeak(raw, checkpointing, lossChunkTokens, B, T);
+    const plan = planMemory(config, { method: 'dft-logits', lcLayer: 1, etLayer: 2, microBatch: B, seqLen: T, gradientCheckpointing: checkpointing, lossChunkTokens });
     expect(Math.abs(plan.perRank.total - peak) / peak).toBeLessThanOrEqual(0.15);
   });
 });

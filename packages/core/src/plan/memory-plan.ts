@@ -13,7 +13,10 @@ export interface PlanSettings {
   /** Micro-batches accumulated per optimizer step (> 1 keeps a running sum of the gradients). */
   accumulation?: number;
   gradientCheckpointing?: boolean;
-  /** Tokens per chunk of the LM-head losses; 0 = whole passes. */
+  /**
+   * Tokens per chunk of the LM-head losses; 0 = whole passes; unset = as `dft train` does: chunks of 2^24 / vocabulary
+   * tokens for a pass whose logits would exceed 2^24 values.
+   */
   lossChunkTokens?: number;
   /** Parameters that train (all by default). */
   trainableParams?: number;
@@ -144,7 +147,10 @@ function activationBytes(c: ModelConfig, s: PlanSettings, checkpointing: boolean
   const D = c.hiddenSize;
   const V = c.vocabSize;
   const layer = layerElements(c, B, T);
-  const chunk = s.lossChunkTokens && s.lossChunkTokens > 0 ? Math.min(s.lossChunkTokens, N) : N;
+  const LOGITS_CHUNK_ELEMENTS = 2 ** 24;
+  const chunkTokens = s.lossChunkTokens ?? (N * V > LOGITS_CHUNK_ELEMENTS ? Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / V)) : 0);
+  const chunked = chunkTokens > 0 && chunkTokens < N;
+  const chunk = chunked ? chunkTokens : N;
   let kept = 0;
   let gradOnly = 0;
   let biggestHead = 0;
@@ -153,15 +159,24 @@ function activationBytes(c: ModelConfig, s: PlanSettings, checkpointing: boolean
     const embed = N * D * (c.modelType === 'gemma2' ? 2 : 1);
     // Checkpointed: a layer keeps its input and output; the backward replays one layer at a time.
     const layers = checkpointing ? p.layers * 2 * N * D : p.layers * layer;
-    // A chunked loss keeps the hidden states and recomputes each chunk's logits in the backward.
-    const head = p.head === 'none' ? 0 : chunk < N ? N * D + headElements(c, chunk, p.head === 'lens') - chunk * D : headElements(c, N, p.head === 'lens');
+    // A chunked loss keeps the normed hidden states only (the head is applied as data, without weight copies) and
+    // recomputes each chunk's logits in its backward.
+    const head = p.head === 'none' ? 0 : chunked ? 3 * N * D + 3 * N + 2 * N * D : headElements(c, N, p.head === 'lens');
     const forward = embed + layers + head;
     if (p.grad) kept += forward;
     else gradOnly = Math.max(gradOnly, forward); // a pass without gradient frees its tensors when it ends
     biggestHead = Math.max(biggestHead, p.head === 'none' ? 0 : chunk * V);
-    // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of the
-    // tape, so its four logits-sized tensors live until the backward ends: per pass whole, or one chunk's at a time.
-    if (p.head !== 'none') lossBackward = chunk < N ? Math.max(lossBackward, 4 * chunk * V) : lossBackward + 4 * N * V;
+    if (p.head === 'none') continue;
+    if (chunked) {
+      // One chunk's logits, softmax, one-hot, difference, scaled (and the soft-cap's derivative), plus the head
+      // gradient's running sum and its chunk term for a trained head.
+      const perChunk = (c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (p.head === 'final' ? 2 * V * D : 0);
+      lossBackward = Math.max(lossBackward, perChunk);
+    } else {
+      // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of the
+      // tape, so its four logits-sized tensors live until the backward ends.
+      lossBackward += 4 * N * V;
+    }
   }
   // Gradients of the kept tensors (as large as they are), plus the replay of one layer when checkpointing.
   const replay = checkpointing ? 2 * layer : 0;
