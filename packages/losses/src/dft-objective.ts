@@ -3,7 +3,7 @@ import { IGNORE_INDEX } from '@dft/util';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchReader, type DftBatch, type LabeledSequences } from './batch.js';
 import { causalLmLossNamed } from './causal-lm-loss.js';
-import { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunked-head-nll.js';
+import { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunk-size.js';
 import { featureAlignmentLoss } from './feature-alignment-loss.js';
 import { logitLensLoss } from './logit-lens-loss.js';
 import type { ForwardResult, HookedCausalLM } from './model.js';

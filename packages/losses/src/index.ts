@@ -1,8 +1,7 @@
 export { causalLmLoss } from './causal-lm-loss.js';
 export type { CausalLmLossOptions, Reduction } from './causal-lm-loss.js';
 export type { HiddenWithHead } from './projected-loss.js';
-export { chunkedHeadNll, defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunked-head-nll.js';
-export type { HeadProjection } from './chunked-head-nll.js';
+export { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunk-size.js';
 export { logitLensLoss } from './logit-lens-loss.js';
 export type { LogitLensLossOptions } from './logit-lens-loss.js';
 export { featureAlignmentLoss } from './feature-alignment-loss.js';

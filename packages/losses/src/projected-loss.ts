@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { chunkedHeadNll, defaultChunkTokens } from './chunked-head-nll.js';
+import { chunkedHeadNll } from '@dft/ops';
+import { defaultChunkTokens } from './chunk-size.js';
 import type { LmHead } from './model.js';
 import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, checkLabelValues } from './validate.js';
 

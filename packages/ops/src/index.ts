@@ -3,6 +3,8 @@ export type { RmsNormAttrs } from './rms-norm.js';
 export { gatedActivation, gatedActivationComposite, checkGatedActivation, GATED_ACTIVATION, GATED_ACTIVATION_GRAD, GATED_ACTIVATIONS } from './gated-activation.js';
 export type { GatedActivation } from './gated-activation.js';
 export { tokenNll, tokenNllComposite, tokenNllShape, TOKEN_NLL, TOKEN_NLL_GRAD } from './token-nll.js';
+export { chunkedHeadNll, chunkedHeadNllComposite, headNllShape, HEAD_NLL, HEAD_NLL_GRAD } from './head-nll.js';
+export type { HeadNllAttrs, HeadProjection } from './head-nll.js';
 export { adamwUpdate, adamwUpdateComposite, adamwCorrections, ADAMW_UPDATE } from './adamw-update.js';
 export type { AdamWAttrs } from './adamw-update.js';
 export { stopGradient } from './stop-gradient.js';

@@ -1,5 +1,51 @@
-import { oneHotFloat, type CustomGradientFunc } from '@dft/ops';
 import * as tf from '@tensorflow/tfjs-core';
+import { hasKernels, registerGradientOnce, type CustomGradientFunc } from './kernels.js';
+import { oneHotFloat } from './one-hot.js';
+
+/*
+ * No backend registers these kernels yet, so they are not in OP_KERNELS (the list a backend package implements in
+ * full, as native's tests check); every backend runs the composite.
+ */
+/** inputs {x [rows, hidden] f32, weight, targets [rows] i32}, attrs {transposed, softcap, chunkRows} → nll [rows] */
+export const HEAD_NLL = 'DftHeadNll';
+/** inputs {x, weight, targets, dy [rows]}, same attrs → [dx, dWeight] */
+export const HEAD_NLL_GRAD = 'DftHeadNllGrad';
+
+/** The kernels' attrs. */
+export interface HeadNllAttrs {
+  transposed: boolean;
+  softcap: number | null;
+  chunkRows: number;
+}
+
+/** Checks the operands (Tensors or a kernel's TensorInfos) and returns [rows, hidden, vocab]. */
+export function headNllShape(x: tf.TensorInfo, weight: tf.TensorInfo, targets: tf.TensorInfo, attrs: HeadNllAttrs, kernel: string): [number, number, number] {
+  const [rows, hidden] = x.shape;
+  const w = weight.shape;
+  const wHidden = attrs.transposed ? w[1] : w[0];
+  if (x.shape.length !== 2 || w.length !== 2 || wHidden !== hidden || x.dtype !== 'float32' || weight.dtype !== 'float32') {
+    const layout = attrs.transposed ? '[vocab, hidden]' : '[hidden, vocab]';
+    throw new Error(`${kernel}: expected float32 x [rows, ${wHidden}] and weight ${layout}, got ${x.dtype} x [${x.shape}] and ${weight.dtype} weight [${w}]`);
+  }
+  if (targets.shape.length !== 1 || targets.shape[0] !== rows || targets.dtype !== 'int32') {
+    throw new Error(`${kernel}: targets must be int32 [${rows}], got ${targets.dtype} [${targets.shape}]`);
+  }
+  if (rows! < 1) throw new Error(`${kernel}: x has no rows`);
+  if (!Number.isInteger(attrs.chunkRows) || attrs.chunkRows < 1) throw new Error(`${kernel}: chunkRows must be a positive integer, got ${attrs.chunkRows}`);
+  return [rows!, hidden!, (attrs.transposed ? w[0] : w[1])!];
+}
+
+registerGradientOnce({
+  kernelName: HEAD_NLL,
+  inputsToSave: ['x', 'weight', 'targets'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const [x, weight, targets] = saved;
+    const grads = () => tf.engine().runKernel(HEAD_NLL_GRAD, { x, weight, targets, dy: dy as tf.Tensor }, attrs) as tf.Tensor[];
+    let both: tf.Tensor[] | null = null;
+    const once = () => (both ??= grads());
+    return { x: () => once()[0]!, weight: () => once()[1]!, targets: () => tf.zeros(targets!.shape) };
+  },
+});
 
 /** A linear LM head as data: `logits = x · weight` (+ soft-cap), what the chunked losses project with. */
 export interface HeadProjection {
@@ -10,17 +56,6 @@ export interface HeadProjection {
   softcap?: number | null;
   /** No gradient for `weight` (and none is computed); the gradient still reaches `x`. */
   frozen?: boolean;
-}
-
-/**
- * Logits of one chunk are at most this many float32 values (64 MiB) when the chunk size is left to the loss: a
- * 32,000-token vocabulary gets chunks of 524 tokens, Gemma's 256,000 chunks of 65.
- */
-export const LOGITS_CHUNK_ELEMENTS = 2 ** 24;
-
-/** Tokens per chunk for a vocabulary, keeping one chunk's logits within `LOGITS_CHUNK_ELEMENTS`. */
-export function defaultChunkTokens(vocab: number): number {
-  return Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / vocab));
 }
 
 function logitsOf(x: tf.Tensor2D, w: tf.Tensor2D, head: HeadProjection): tf.Tensor2D {
@@ -43,18 +78,18 @@ function picked(z: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
  * `x` `[rows, hidden]` float32 (already final-normed), `targets` int32 `[rows]` in `[0, vocab)`.
  */
 export function chunkedHeadNll(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadProjection, chunkRows: number): tf.Tensor1D {
+  const attrs: HeadNllAttrs = { transposed: head.transposed ?? false, softcap: head.softcap ?? null, chunkRows };
+  headNllShape(x, head.weight, targets, attrs, HEAD_NLL);
+  // A frozen head never needs the weight's gradient, which the kernel pair always computes: it runs the composite.
+  if (head.frozen || !hasKernels([HEAD_NLL, HEAD_NLL_GRAD])) return chunkedHeadNllComposite(x, targets, head, chunkRows);
+  return tf.engine().runKernel(HEAD_NLL, { x, weight: head.weight, targets }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor1D;
+}
+
+/** The tfjs-op composition of the kernel pair, chunked as described at `chunkedHeadNll` (every backend without them). */
+export function chunkedHeadNllComposite(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadProjection, chunkRows: number): tf.Tensor1D {
   const w = head.weight;
   const [rows, hidden] = x.shape;
-  const wHidden = head.transposed ? w.shape[1] : w.shape[0];
   const vocab = head.transposed ? w.shape[0] : w.shape[1];
-  if (x.rank !== 2 || w.rank !== 2 || wHidden !== hidden) {
-    throw new Error(`chunkedHeadNll: x [rows, ${wHidden}] and a head weight ${head.transposed ? '[vocab, hidden]' : '[hidden, vocab]'} expected, got x [${x.shape}] and weight [${w.shape}]`);
-  }
-  if (targets.rank !== 1 || targets.shape[0] !== rows || targets.dtype !== 'int32') {
-    throw new Error(`chunkedHeadNll: targets must be int32 [${rows}], got ${targets.dtype} [${targets.shape}]`);
-  }
-  if (rows < 1) throw new Error('chunkedHeadNll: x has no rows');
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new Error(`chunkedHeadNll: chunkRows must be a positive integer, got ${chunkRows}`);
   const spans: [number, number][] = [];
   for (let s = 0; s < rows; s += chunkRows) spans.push([s, Math.min(chunkRows, rows - s)]);
   const frozen = head.frozen ?? false;
