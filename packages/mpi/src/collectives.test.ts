@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import type { WorldInfo } from './addon.js';
 import { mpirunUnavailable, rankResultsDir, runMpirun } from './test-utils/mpirun.js';
 import { netnsHostsUnavailable, withNetnsHosts, type NetnsHosts } from './test-utils/netns-hosts.js';
 
@@ -12,14 +13,8 @@ if (noNetns && !unavailable) console.warn(`@dft/mpi two-host (network namespace)
 const rankScript = (name: string) => fileURLToPath(new URL(`../test-ranks/${name}.mjs`, import.meta.url));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
-interface Result {
-  rank: number;
-  size: number;
-  localRank: number;
-  localSize: number;
-  processorName: string;
-  library: string;
-  threadLevel: string;
+/** What test-ranks/collectives.mjs writes: the rank's world, and each collective's output array. */
+interface Result extends WorldInfo {
   [array: string]: unknown;
 }
 
