@@ -36,7 +36,7 @@ export const planCommand: Command = {
   },
   examples: [
     'dft plan --model google/gemma-2-2b --method dft-logits --lc-layer 2 --et-layer 15 --micro-batch 1 --max-length 512 --gradient-checkpointing true',
-    'dft plan --model meta-llama/Llama-2-7b-hf --workers 8 --zero-stage 2 --micro-batch 8 --gradient-checkpointing true --json',
+    'dft plan --model meta-llama/Llama-2-7b-hf --workers 8 --zero-stage 2 --micro-batch 1 --global-batch 8 --gradient-checkpointing true --json',
   ],
   async run(values) {
     // The plan reads the model's config.json only: data and output folder are not needed.
@@ -46,7 +46,8 @@ export const planCommand: Command = {
     const model = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
     const trainable = trainableNames(parameterSpecs(model).map((s) => s.name), c.freeze);
     const sizes = new Map(parameterSpecs(model).map((s) => [s.name, s.shape.reduce((a, b) => a * b, 1)]));
-    const perRankBatch = c.microBatch / c.workers;
+    // --micro-batch is per rank (HF's per_device_train_batch_size).
+    const perRankBatch = c.microBatch;
     // Layers picked by `auto` are known only once training starts: plan for the deepest lens (the worst case).
     const layer = (k: number | 'auto' | undefined) => (k === 'auto' ? model.numLayers - 1 : k);
     const plan = planMemory(model, {
@@ -55,7 +56,7 @@ export const planCommand: Command = {
       etLayer: layer(c.etLayer),
       microBatch: perRankBatch,
       seqLen: c.maxLength,
-      accumulation: c.globalBatch / c.microBatch,
+      accumulation: c.globalBatch / (c.microBatch * c.workers),
       gradientCheckpointing: c.gradientCheckpointing,
       lossChunkTokens: c.lossChunkTokens,
       trainableParams: trainable.reduce((n, name) => n + sizes.get(name)!, 0),
