@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       // Subpath entries before the package names (a name also matches as a prefix of its subpaths).
+      { find: /^@dft\/([\w-]+)\/internal$/, replacement: fileURLToPath(new URL('./packages/$1/src/internal.ts', import.meta.url)) },
       { find: '@dft/mpi/test-utils', replacement: fileURLToPath(new URL('./packages/mpi/src/test-utils/index.ts', import.meta.url)) },
       ...['util', 'tokenizer', 'ops', 'core', 'losses', 'data', 'eval', 'cli', 'native', 'mpi'].map((n) => ({ find: `@dft/${n}`, replacement: pkg(n) })),
     ],

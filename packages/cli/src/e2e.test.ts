@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, selectBackend, Tokenizer, type LogRow } from '@dft/core';
-import { ALPACA_TEMPLATE, ExampleTokenizer, renderPrompt } from '@dft/data';
+import { ALPACA_TEMPLATE, renderPrompt } from '@dft/data';
+import { ExampleTokenizer } from '@dft/data/internal';
 import { resultsMarkdown, type ResultRow } from '@dft/eval';
 import { dft, EVAL_DATA, readJson, readJsonLines, SLICE, stepDirs, tempDir, TINY_LLAMA, writeShortRecords } from './test-utils/cli-harness.js';
 

@@ -1,25 +1,27 @@
-export { prepareParallel, padIdFor, SIDECAR_NAME } from './prepare/prepare.js';
-export type { PrepareOptions, PrepareCounts, PrepareProgress, PrepareSummary, DatasetSidecar } from './prepare/prepare.js';
-export { Dataset, openDataset, readTextRows } from './batch/dataset.js';
-export type { OpenOptions, SplitHeader, TextRow } from './batch/dataset.js';
+/**
+ * @dft/data: read instruction data (Alpaca JSON/JSONL, the parallel form, Parquet, Arrow), prepare it into Arrow
+ * splits with token columns in the DFT batch layout, and stream batches (padding, bucketing, shuffling, sharding).
+ */
+export { IGNORE_INDEX, SEQUENCE_KINDS } from '@dft/util';
+export type { SequenceKind } from '@dft/util';
 export type { Batch, BatchOptions, DataPosition } from './batch/batch-iterator.js';
-export { SEQUENCE_KINDS, IGNORE_INDEX, collate } from './batch/collate.js';
-export type { SequenceBatch, SequenceKind, SequenceParts } from './batch/collate.js';
 export { planEpoch, shardRows } from './batch/batch-plan.js';
 export { shardStep } from './batch/shard-step.js';
 export type { StepShard } from './batch/shard-step.js';
 export type { PlanOptions } from './batch/batch-plan.js';
-export { ALPACA_TEMPLATE, TEMPLATES, renderPrompt, resolveTemplate, queryText } from './prepare/templates.js';
+export { collate } from './batch/collate.js';
+export type { SequenceBatch } from './batch/collate.js';
+export { Dataset, openDataset, readTextRows } from './batch/dataset.js';
+export type { OpenOptions, TextRow } from './batch/dataset.js';
+export { SIDECAR_NAME, prepareParallel } from './prepare/prepare.js';
+export type { DatasetSidecar, PrepareCounts, PrepareOptions, PrepareProgress, PrepareSummary } from './prepare/prepare.js';
+export type { SplitName } from './prepare/split.js';
+export { ALPACA_TEMPLATE, TEMPLATES, queryText, renderPrompt, resolveTemplate } from './prepare/templates.js';
 export type { PromptTemplate, RenderedPrompt } from './prepare/templates.js';
-export { ExampleTokenizer } from './prepare/tokenize-example.js';
-export type { Continuation, TokenizedExample, TruncatableKind, TokenizeResult } from './prepare/tokenize-example.js';
 export { readExamples } from './read/examples.js';
 export type { ExampleSourceOptions } from './read/examples.js';
-export type { ParallelExample } from './read/records.js';
-export { expandInputs, readRecords } from './read/sources.js';
-export type { FormatOption, SourceFormat } from './read/sources.js';
-export type { SourceRecord } from './read/source-record.js';
 export { readJsonArray, readJsonLines } from './read/json-records.js';
-export { splitOf } from './prepare/split.js';
-export type { SplitName } from './prepare/split.js';
-export { TEXT_COLUMNS, TOKEN_COLUMNS, LENGTH_COLUMNS, SEAM_COLUMNS, SPAN_COLUMNS } from './columns.js';
+export type { ParallelExample } from './read/records.js';
+export type { SourceRecord } from './read/source-record.js';
+export { readRecords } from './read/sources.js';
+export type { FormatOption, SourceFormat } from './read/sources.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { oneHotFloat } from '@dft/ops';
+import { oneHotFloat } from '@dft/ops/internal';
 import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, oneOf } from './validate.js';
 
 export type Pool = 'mean' | 'last';

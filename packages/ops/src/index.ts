@@ -1,3 +1,7 @@
+/**
+ * @dft/ops: dft's fused operations as tfjs ops. Each has a kernel name, a gradient and a composite of standard tfjs
+ * ops; a backend that registers kernels under these names runs them, every other backend runs the composite.
+ */
 export { rmsNorm, rmsNormComposite, rmsNormShape, RMS_NORM, RMS_NORM_GRAD } from './rms-norm.js';
 export type { RmsNormAttrs } from './rms-norm.js';
 export { gatedActivation, gatedActivationComposite, checkGatedActivation, GATED_ACTIVATION, GATED_ACTIVATION_GRAD, GATED_ACTIVATIONS } from './gated-activation.js';
@@ -9,7 +13,5 @@ export { adamwUpdate, adamwUpdateComposite, adamwCorrections, ADAMW_UPDATE } fro
 export type { AdamWAttrs } from './adamw-update.js';
 export { stopGradient } from './stop-gradient.js';
 export { noGrad } from './no-grad.js';
-export { oneHotFloat } from './one-hot.js';
 export { hasKernels } from './kernels.js';
-export type { CustomGradientFunc } from './kernels.js';
 export { OP_KERNELS } from './op-kernels.js';

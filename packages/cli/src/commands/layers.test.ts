@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPretrained, selectBackend, type Pretrained } from '@dft/core';
 import { openDataset, prepareParallel, readTextRows } from '@dft/data';
-import { analyzeLayers, type LayersReport } from '@dft/eval';
+import { analyzeLayers } from '@dft/eval';
+import { type LayersReport } from '@dft/eval/internal';
 import { readLayerExamples, resolveAutoLayers } from './layers.js';
 import { dft } from '../test-utils/cli-harness.js';
 

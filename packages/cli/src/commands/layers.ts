@@ -3,20 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { selectBackend, type BackendName, type CausalLM } from '@dft/core';
 import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
 import { openDataset, SIDECAR_NAME, type Dataset } from '@dft/data';
-import {
-  analyzeLayers,
-  collectLayerExamples,
-  LAYERS_FILES,
-  layersReport,
-  layersTable,
-  suggestFromAnalysis,
-  writeLayersReport,
-  type DropRuleOptions,
-  type EntropyPositions,
-  type LayerAnalysis,
-  type LayerExample,
-  type LayerSuggestion,
-} from '@dft/eval';
+import { analyzeLayers, collectLayerExamples, type DropRuleOptions, type EntropyPositions, type LayerAnalysis, type LayerExample, type LayerSuggestion } from '@dft/eval';
+import { LAYERS_FILES, layersReport, layersTable, suggestFromAnalysis, writeLayersReport } from '@dft/eval/internal';
 import { screenshotHtml } from '../report/screenshot.js';
 import type { Pool } from '@dft/losses';
 import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';

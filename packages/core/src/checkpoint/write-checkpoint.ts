@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAll, writeFileAtomically } from '@dft/util';
+import { writeFileAtomically } from '@dft/util';
+import { writeAll } from '@dft/util/internal';
 import { INDEX_FILE, SINGLE_FILE, isWeightsFileName, shardFileName } from './layout.js';
 import { compareNames } from './sort.js';
 import { storedByteLength, validateTensors, writeSafetensors, type TensorToWrite } from './writer.js';

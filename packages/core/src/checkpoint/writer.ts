@@ -5,7 +5,8 @@
  */
 import { dtypeByteSize, isFloatDtype, shapeSize, type FloatDtype } from './dtypes.js';
 import { CheckpointError } from './errors.js';
-import { writeAll, writeFileAtomically } from '@dft/util';
+import { writeFileAtomically } from '@dft/util';
+import { writeAll } from '@dft/util/internal';
 import { compareNames } from './sort.js';
 import { encodeInto } from './tensor-codec.js';
 

@@ -1,5 +1,5 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { tempPathFor } from '@dft/util';
+import { tempPathFor } from '@dft/util/internal';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';

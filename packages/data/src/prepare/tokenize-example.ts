@@ -1,4 +1,4 @@
-import { PieceEncoder } from '@dft/tokenizer';
+import { PieceEncoder } from '@dft/tokenizer/internal';
 import type { Tokenizer } from '@dft/tokenizer';
 import type { ParallelExample } from '../read/records.js';
 import type { PromptTemplate, RenderedPrompt } from './templates.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Tokenizer, TokenizerInit } from '@dft/tokenizer';
+import type { Tokenizer } from '@dft/tokenizer';
+import type { TokenizerInit } from '@dft/tokenizer/internal';
 import type { ParallelExample } from '../read/records.js';
 import type { PromptTemplate } from './templates.js';
 import type { TokenizeResult } from './tokenize-example.js';
