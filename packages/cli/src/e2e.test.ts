@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPretrained, selectBackend, Tokenizer, type LogRow } from '@dft/core';
+import { loadPretrained, selectBackend, type LogRow } from '@dft/core';
+import { Tokenizer } from '@dft/tokenizer';
 import { ALPACA_TEMPLATE, renderPrompt } from '@dft/data';
 import { ExampleTokenizer } from '@dft/data/internal';
 import { resultsMarkdown, type ResultRow } from '@dft/eval';

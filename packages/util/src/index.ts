@@ -1,8 +1,10 @@
+/**
+ * @dft/util: what several dft packages share and that needs no tensor library: seeded randomness, atomic file
+ * writes, the batch-layout contract (sequence kinds, the ignored-label index) and the SVG chart kit.
+ */
 export { writeDirectoryAtomically, writeFileAtomic, writeFileAtomically } from './atomic-write.js';
 export { seededRandom, shuffleInPlace } from './random.js';
 export { IGNORE_INDEX, SEQUENCE_KINDS } from './sequence-kinds.js';
 export type { SequenceKind } from './sequence-kinds.js';
-export { escapeXml } from './svg-chart/escape.js';
-export { PALETTE, axes, scales, seriesColor, seriesMarks, svgDocument } from './svg-chart/plot.js';
-export type { PlotArea, SeriesMarks } from './svg-chart/plot.js';
-export { niceTicks, tickLabel } from './svg-chart/ticks.js';
+export { PALETTE, axes, escapeXml, niceTicks, scales, seriesColor, seriesMarks, svgDocument, tickLabel } from './svg-chart/index.js';
+export type { PlotArea, SeriesMarks } from './svg-chart/index.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parameterSpecs, parseConfig, planMemory, trainableNames, type MemoryPlan } from '@dft/core';
+import { parameterSpecs, parseConfig, planMemory, type MemoryPlan } from '@dft/core';
+import { trainableNames } from '@dft/core/internal';
 import type { Command } from '../command.js';
 import { modelDirectory } from '../load-model.js';
 import type { TrainConfig } from '../train/config.js';

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Template } from '@huggingface/jinja';
-import { TRAINER_STATE_FILE, type Tokenizer } from '@dft/core';
+import { TRAINER_STATE_FILE } from '@dft/core/internal';
+import type { Tokenizer } from '@dft/tokenizer';
 import { ALPACA_TEMPLATE, renderPrompt, resolveTemplate, SIDECAR_NAME, type PromptTemplate } from '@dft/data';
 import { readJsonObject } from './read-json.js';
 

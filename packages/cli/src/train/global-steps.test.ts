@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeMicroBatches } from '@dft/core';
+import { takeMicroBatches } from '@dft/core/internal';
 import { openDataset, type Dataset } from '@dft/data';
 import { dft, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
 import { globalSteps, microBatches, resumePosition, type ExamplePosition, type StepPlan } from './global-steps.js';

@@ -1,4 +1,4 @@
-import type { SourceBatch } from '@dft/core';
+import type { SourceBatch } from '@dft/core/internal';
 import { shardStep, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 
 /**

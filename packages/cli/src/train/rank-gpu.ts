@@ -1,4 +1,4 @@
-import { findTfjsNode } from '@dft/core';
+import { findTfjsNode } from '@dft/core/internal';
 import type { TrainConfig } from './config.js';
 
 /** Whether the run's backend is tensorflow: named, or (as selectBackend picks its GPU build first) found. */

@@ -1,5 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
-import { learningRate, type ScheduleAnchor, type ScheduleOptions } from '@dft/core';
+import { learningRate, type ScheduleOptions } from '@dft/core';
+import { type ScheduleAnchor } from '@dft/core/internal';
 import type { TrainConfig } from './config.js';
 
 /** The saved configuration of a checkpoint: a TrainConfig, plus the anchor of a schedule continued on an earlier resume. */

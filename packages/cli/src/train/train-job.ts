@@ -1,29 +1,12 @@
 import { existsSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  listCheckpoints,
-  loadPretrained,
-  NonFiniteLossError,
-  readTrainerState,
-  resolveCheckpoint,
-  restoreOptimizer,
-  selectBackend,
-  Trainer,
-  runTraining,
-  WorldOfOne,
-  type Communicator,
-  writeFileAtomically,
-  type CausalLM,
-  isEvalRow,
-  type LogEntry,
-  type LogRow,
-  type SourceBatch,
-  type TrainerState,
-} from '@dft/core';
+import { listCheckpoints, loadPretrained, NonFiniteLossError, readTrainerState, resolveCheckpoint, restoreOptimizer, selectBackend, Trainer, runTraining, WorldOfOne, type Communicator, type CausalLM, isEvalRow, type LogEntry, type LogRow, type TrainerState } from '@dft/core';
+import { type SourceBatch } from '@dft/core/internal';
 import { openDataset, prepareParallel, SIDECAR_NAME, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 import { evaluate, writeResults, type ResultRow } from '@dft/eval';
 import { dftObjective } from '@dft/losses';
+import { writeFileAtomically } from '@dft/util';
 import { resolveAutoLayers } from '../commands/layers.js';
 import { renderReport } from '../report/html-report.js';
 import { checkData } from './check-data.js';
