@@ -65,10 +65,11 @@ describe('CLI habits', () => {
       }
     }
     const names = (n: string) => COMMANDS.filter((c) => n in c.options).map((c) => c.name);
-    expect(names('languages')).toEqual(['prepare', 'train', 'eval', 'layers']);
-    expect(names('micro-batch')).toEqual(['train', 'eval', 'layers']);
+    // dft plan takes dft train's flags (it plans the same run).
+    expect(names('languages')).toEqual(['prepare', 'train', 'plan', 'eval', 'layers']);
+    expect(names('micro-batch')).toEqual(['train', 'plan', 'eval', 'layers']);
     expect(names('max-new-tokens')).toEqual(['eval', 'generate']);
-    expect(names('eval-data-dir')).toEqual(['train', 'eval']);
+    expect(names('eval-data-dir')).toEqual(['train', 'plan', 'eval']);
   });
 
   it('a deprecated flag still works, under its new name, with a warning; --help lists the old name', async () => {
