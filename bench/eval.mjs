@@ -13,6 +13,8 @@ import { printTable, writeResults } from './results-io.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const evalDist = join(root, 'packages/eval/dist/index.js');
+// Task loading, sampling and request building are the evaluator's internals (@dft/eval/internal).
+const evalInternalDist = join(root, 'packages/eval/dist/internal.js');
 const dataDir = join(root, '..', 'shared', 'data', 'eval');
 const modelDir = join(root, 'fixtures/models/tiny-llama');
 const args = process.argv.slice(2);
@@ -32,7 +34,7 @@ if (!existsSync(evalDist)) {
   console.error('bench eval: packages/eval/dist missing, run `pnpm --filter @dft/eval build` first');
   process.exit(1);
 }
-const ev = await import(pathToFileURL(evalDist).href);
+const ev = { ...(await import(pathToFileURL(evalDist).href)), ...(await import(pathToFileURL(evalInternalDist).href)) };
 const backend = await selectBackend({ prefer: opt('backend', undefined), log: null });
 const { model, tokenizer } = loadPretrained(modelDir, { log: null });
 const maxLength = model.config.maxPositionEmbeddings;

@@ -9,3 +9,4 @@ export { takeMicroBatches } from './train/run-training.js';
 export type { SourceBatch } from './train/run-training.js';
 export { EVENT_FILE_PREFIX } from './train/tensorboard/event-file.js';
 export { TRAINER_STATE_FILE } from './train/training-checkpoint.js';
+export { checkReplicas } from './distributed/replicas.js';

@@ -4,3 +4,7 @@
  */
 export { LAYERS_FILES, layersReport, layersTable, suggestFromAnalysis, writeLayersReport } from './layers/report.js';
 export type { LayersReport } from './layers/report.js';
+export { loadTask } from './tasks/load-task.js';
+export { sampleExamples } from './tasks/sample.js';
+export { tokenizeMc } from './scoring/tokenize-mc.js';
+export { truncateRequests } from './scoring/truncate.js';

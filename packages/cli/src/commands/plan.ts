@@ -35,6 +35,7 @@ export const planCommand: Command = {
     ...SETTING_OPTIONS,
     json: { type: 'boolean', description: 'print {"perRank": {"weights", "gradients", "optimizer", "activations", "logitsChunk", "update", "total"}, ...} in bytes' },
   },
+  longInputs: 'nothing is read but config.json: every sequence is planned at --max-length tokens, the longest a prepared split holds.',
   examples: [
     'dft plan --model google/gemma-2-2b --method dft-logits --lc-layer 2 --et-layer 15 --micro-batch 1 --max-length 512 --gradient-checkpointing true',
     'dft plan --model meta-llama/Llama-2-7b-hf --workers 8 --zero-stage 2 --micro-batch 1 --global-batch 8 --gradient-checkpointing true --json',

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   CausalLM,
   Trainer,
-  checkReplicas,
   initialParameters,
   loadPretrained,
   parseConfig,
@@ -16,6 +15,7 @@ import {
   saveTrainingCheckpoint,
   selectBackend,
 } from '../../../dist/index.js';
+import { checkReplicas } from '../../../dist/internal.js';
 import { runRank } from './mpi-rank.mjs';
 import { STEPS, TOY_OPTS, toyTask } from './toy-task.mjs';
 
