@@ -171,6 +171,26 @@ describe('Trainer', () => {
     expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([start.numTensors, start.numBytes]);
   });
 
+  it('a parameter the loss does not reach gets a zero gradient: it stays where it was, the others move', async () => {
+    const model = newModel(7);
+    const before = new Map([...model.params].map(([n, p]) => [n, Float32Array.from(p.dataSync())]));
+    // Only layer 0's output feeds this loss: layer 1, the final norm and the head receive no gradient from tfjs.
+    const lowLayers: LossFn<Batch> = (m, rows) => {
+      const ids = tf.tensor2d(rows, undefined, 'int32');
+      const out = m.forward(ids, { capture: [1], stopAtLayer: 1 });
+      return { loss: tf.mean(tf.square(out.hidden.get(1)!)) as tf.Scalar };
+    };
+    const tr = new Trainer(model, lowLayers, { ...OPTS, weightDecay: 0, warmupSteps: 0 });
+    const stats = await tr.step([source(2).next().value]);
+    expect(Number.isFinite(stats.gradNorm)).toBe(true);
+    for (const [name, p] of model.params) {
+      const same = p.dataSync().every((x, i) => x === before.get(name)![i]);
+      expect(same, name).toBe(!/^model\.(embed_tokens|layers\.0)\./.test(name));
+    }
+    tr.dispose();
+    model.dispose();
+  });
+
   it('a NaN loss stops with a clear error and leaves the weights untouched', async () => {
     const model = newModel(6);
     const before = weights(model).map((w) => Float32Array.from(w));

@@ -183,7 +183,9 @@ export class Trainer<B> {
         }
         loss += v * share;
         this.vars.forEach((variable, i) => {
-          const g = grads[variable.name];
+          // A trainable parameter the loss does not reach (e.g. a loss of lens terms only) has a zero gradient:
+          // tfjs leaves it out, but the reduction over ranks and the optimizer need every parameter's.
+          const g = grads[variable.name] ?? tf.zerosLike(variable);
           const name = this.trainable[i];
           const prev = acc.get(name);
           acc.set(name, prev ? tf.keep(tf.add(prev, g)) : g);
