@@ -7,6 +7,7 @@ import { openDataset } from '@dft/data';
 import { dftObjective } from '@dft/losses';
 import { dft, readJson, readJsonLines, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
 import { toDftBatch } from './batch-tensors.js';
+import { describeEvaluation } from './validation.js';
 
 /** `dft train` with a validation split: eval rows every --eval-steps, HF-named logs and state, TensorBoard files. */
 
@@ -52,6 +53,14 @@ async function independentValidationLoss(checkpoint: string): Promise<Record<str
   }
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / 3]));
 }
+
+describe('describeEvaluation', () => {
+  it('names the loss terms the method uses and leaves out those logged as 0', () => {
+    const base = { step: 4, epoch: 1, eval_loss: 3.5, eval_runtime: 1.25, eval_samples: 12, eval_samples_per_second: 9.6 };
+    expect(describeEvaluation({ ...base, eval_tft: 3.5, eval_lc: 0, eval_et: 0 } as EvalLogRow)).toBe('validation at step 4: eval_loss 3.5000 (tft 3.5000) on 12 examples');
+    expect(describeEvaluation({ ...base, eval_tft: 1.5, eval_lc: 1.25, eval_et: 0.75 } as EvalLogRow)).toBe('validation at step 4: eval_loss 3.5000 (tft 1.5000, lc 1.2500, et 0.7500) on 12 examples');
+  });
+});
 
 describe('dft train: validation loss, HF logs, TensorBoard', () => {
   it('evaluates every --eval-steps and at the end; the numbers are the objective on the validation rows', async () => {
