@@ -56,9 +56,9 @@ async function independentValidationLoss(checkpoint: string): Promise<Record<str
 
 describe('describeEvaluation', () => {
   it('names the loss terms the method uses and leaves out those logged as 0', () => {
-    const base = { step: 4, epoch: 1, eval_loss: 3.5, eval_runtime: 1.25, eval_samples: 12, eval_samples_per_second: 9.6 };
-    expect(describeEvaluation({ ...base, eval_tft: 3.5, eval_lc: 0, eval_et: 0 } as EvalLogRow)).toBe('validation at step 4: eval_loss 3.5000 (tft 3.5000) on 12 examples');
-    expect(describeEvaluation({ ...base, eval_tft: 1.5, eval_lc: 1.25, eval_et: 0.75 } as EvalLogRow)).toBe('validation at step 4: eval_loss 3.5000 (tft 1.5000, lc 1.2500, et 0.7500) on 12 examples');
+    const base: EvalLogRow = { step: 4, epoch: 1, eval_loss: 3.5, eval_runtime: 1.25, eval_samples: 12, eval_samples_per_second: 9.6, elapsedS: 20 };
+    expect(describeEvaluation({ ...base, eval_tft: 3.5, eval_lc: 0, eval_et: 0 })).toBe('validation at step 4: eval_loss 3.5000 (tft 3.5000) on 12 examples');
+    expect(describeEvaluation({ ...base, eval_tft: 1.5, eval_lc: 1.25, eval_et: 0.75 })).toBe('validation at step 4: eval_loss 3.5000 (tft 1.5000, lc 1.2500, et 0.7500) on 12 examples');
   });
 });
 
