@@ -207,6 +207,11 @@ describe('end-to-end: prepare → train (4 methods) → eval → resume → repo
     expect(Object.keys(results.results)).toEqual(['xcopa_zh', 'xquad_zh']);
     expect(results.results.xcopa_zh['acc,none']).toBeCloseTo(rows.find((x) => x.task === 'xcopa' && x.metric === 'acc')!.value / 100, 12);
     expect(results['n-samples'].xquad_zh.effective).toBe(3);
+    // The closing lines name every results file.
+    const infos = r.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; message?: string }).filter((e) => e.event === 'info').map((e) => e.message);
+    expect(infos).toContain(`results:    ${join(out, 'eval-dft-feature-step-2.json')}`);
+    expect(infos).toContain(`            ${join(out, 'eval-dft-feature-step-2.md')}`);
+    expect(infos).toContain(`            ${join(out, harness[0]!)}`);
     // The run ends with the evaluation table, as dft eval prints it (on a pipe: inside the last JSON line).
     expect(JSON.parse(r.out.trim().split('\n').at(-1)!)).toEqual({ event: 'results', rows, markdown: resultsMarkdown(rows) });
     const html = readFileSync(join(out, 'report.html'), 'utf8');

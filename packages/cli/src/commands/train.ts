@@ -173,7 +173,7 @@ export const trainCommand: Command = {
       `checkpoint: ${r.checkpoint}`,
       `log:        ${r.log}`,
       `report:     ${r.report}`,
-      ...(r.results ? [`results:    ${r.results.json}`, `            ${r.results.markdown}`] : []),
+      ...(r.results ? [`results:    ${r.results.json}`, `            ${r.results.markdown}`, `            ${r.results.harness}`] : []),
     ];
     for (const l of lines) progress.message(l);
     if (r.resultRows.length) progress.table(resultsMarkdown(r.resultRows), r.resultRows);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { listCheckpoints, loadPretrained, NonFiniteLossError, readTrainerState, resolveCheckpoint, restoreOptimizer, selectBackend, Trainer, runTraining, WorldOfOne, type Communicator, type CausalLM, isEvalRow, type LogEntry, type LogRow, type TrainerState } from '@dft/core';
 import { type SourceBatch } from '@dft/core/internal';
 import { openDataset, prepareParallel, SIDECAR_NAME, type Batch, type Dataset, type SequenceKind } from '@dft/data';
-import { evaluate, writeResults, type ResultRow } from '@dft/eval';
+import { evaluate, writeResults, type ResultRow, type WrittenResults } from '@dft/eval';
 import { dftObjective } from '@dft/losses';
 import { writeFileAtomically } from '@dft/util';
 import { resolveAutoLayers } from '../commands/layers.js';
@@ -24,7 +24,7 @@ export interface TrainJobResult {
   checkpoint: string | null;
   log: string;
   report: string;
-  results: { json: string; markdown: string } | null;
+  results: WrittenResults | null;
   resultRows: ResultRow[];
   config: TrainConfig;
 }
