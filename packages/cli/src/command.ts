@@ -31,6 +31,24 @@ export interface Command {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
+type OptionExtras = Pick<OptionSpec, 'multiple' | 'choices' | 'deprecatedNames'>;
+
+/** `--name <value>`: a string option (repeatable with `multiple`). */
+export function valueOption(description: string, extras: OptionExtras = {}): OptionSpec {
+  return { type: 'string', description, ...extras };
+}
+
+/** `--name`: a boolean switch. */
+export function switchOption(description: string): OptionSpec {
+  return { type: 'boolean', description };
+}
+
+/** `--languages`, in every command that picks languages (formerly `--langs` everywhere). */
+export const languagesOption = (description: string): OptionSpec => valueOption(description, { deprecatedNames: ['langs'] });
+
+/** `--micro-batch`, in every command that batches forward passes (formerly `--batch-size` everywhere). */
+export const microBatchOption = (description: string): OptionSpec => valueOption(description, { deprecatedNames: ['batch-size'] });
+
 /** Shared by every command that loads a model; the choices are the backend registry's, in its default order. */
 export const BACKEND_OPTION: OptionSpec = {
   type: 'string',

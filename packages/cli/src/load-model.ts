@@ -1,13 +1,10 @@
 import { loadPretrained, resolveModelDir, type Pretrained } from '@dft/core';
-import type { OptionSpec } from './command.js';
+import { valueOption, type OptionSpec } from './command.js';
 
-/** `--model`: every command that loads a model takes a directory or a Hub id from the local cache. */
-export const MODEL_HELP = 'Hugging Face model directory, or a Hub id (org/name) already in the local HF cache ($HF_HOME/hub)';
-
-/** `--revision`, shared by every command that loads a model. */
-export const REVISION_OPTION: OptionSpec = {
-  type: 'string',
-  description: 'Hub revision of --model (org/name): a branch, tag or commit hash in the local HF cache (default main)',
+/** `--model` and `--revision`: every command that loads a model takes a directory or a Hub id from the local cache. */
+export const MODEL_OPTIONS: Record<'model' | 'revision', OptionSpec> = {
+  model: valueOption('Hugging Face model directory, or a Hub id (org/name) already in the local HF cache ($HF_HOME/hub)'),
+  revision: valueOption('Hub revision of --model (org/name): a branch, tag or commit hash in the local HF cache (default main)'),
 };
 
 /** The directory a `--model` value names (a Hub id resolved from the local cache; nothing is downloaded). */

@@ -1,17 +1,16 @@
-export { causalLmLoss } from './causal-lm-loss.js';
-export type { CausalLmLossOptions, Reduction } from './causal-lm-loss.js';
-export type { HiddenWithHead } from './projected-loss.js';
+/**
+ * @dft/losses: the logit and feature supervision losses of DFT for any tfjs causal LM that exposes hidden states
+ * and a head (the structural `HookedCausalLM`), one module per loss.
+ */
+export { causalLmLoss, type CausalLmLossOptions, type Reduction } from './causal-lm-loss.js';
+export { logitLensLoss, type LogitLensLossOptions } from './logit-lens-loss.js';
+export { featureAlignmentLoss, type FeatureAlignmentOptions } from './feature-alignment-loss.js';
+export { dftObjective, DFT_METHODS, type DftMethod, type DftObjective, type DftObjectiveOptions, type DftLossResult, type DftTerms } from './dft-objective.js';
+export { layerEntropy, type LayerEntropyResult } from './layer-entropy.js';
+export { poolStates, type Pool } from './pooling.js';
 export { defaultChunkTokens, LOGITS_CHUNK_ELEMENTS } from './chunk-size.js';
-export { logitLensLoss } from './logit-lens-loss.js';
-export type { LogitLensLossOptions } from './logit-lens-loss.js';
-export { featureAlignmentLoss } from './feature-alignment-loss.js';
-export type { FeatureAlignmentOptions } from './feature-alignment-loss.js';
-export { poolStates } from './pooling.js';
-export type { Pool } from './pooling.js';
-export { layerEntropy } from './layer-entropy.js';
-export type { LayerEntropyResult } from './layer-entropy.js';
-export { dftObjective, DFT_METHODS } from './dft-objective.js';
-export type { DftMethod, DftObjective, DftObjectiveOptions, DftLossResult, DftTerms } from './dft-objective.js';
+export type { HiddenWithHead } from './projected-loss.js';
 export type { DftBatch, LabeledSequences, PromptSpans } from './batch.js';
-export { stopGradient, noGrad } from '@dft/ops';
 export type { ForwardOptions, ForwardResult, HookedCausalLM, LmHead, LmHeadOptions, LogitLensHead } from './model.js';
+// Re-exported so a user of the losses detaches teachers with the same op the losses use.
+export { stopGradient, noGrad } from '@dft/ops';

@@ -16,24 +16,14 @@ namespace {
  * Outputs may alias inputs.
  */
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> p = FloatsArg(info, 0, "adamw: param");
-  Span<float> m = FloatsArg(info, 1, "adamw: m");
-  Span<float> v = FloatsArg(info, 2, "adamw: v");
-  Span<float> g = FloatsArg(info, 3, "adamw: grad");
-  Span<float> po = FloatsArg(info, 4, "adamw: paramOut");
-  Span<float> mo = FloatsArg(info, 5, "adamw: mOut");
-  Span<float> vo = FloatsArg(info, 6, "adamw: vOut");
-  const float lr = static_cast<float>(NumberArg(info, 7, "adamw: lr"));
-  const float b1 = static_cast<float>(NumberArg(info, 8, "adamw: beta1"));
-  const float b2 = static_cast<float>(NumberArg(info, 9, "adamw: beta2"));
-  const float eps = static_cast<float>(NumberArg(info, 10, "adamw: eps"));
-  const float c1 = static_cast<float>(NumberArg(info, 11, "adamw: c1"));
-  const float c2 = static_cast<float>(NumberArg(info, 12, "adamw: c2"));
-  const float decay = static_cast<float>(NumberArg(info, 13, "adamw: decay"));
+  Args args(info, "adamw");
+  const Span<float> p = args.Floats("param"), m = args.Floats("m"), v = args.Floats("v"), g = args.Floats("grad");
+  const Span<float> po = args.Floats("paramOut"), mo = args.Floats("mOut"), vo = args.Floats("vOut");
+  const float lr = args.Float("lr"), b1 = args.Float("beta1"), b2 = args.Float("beta2"), eps = args.Float("eps");
+  const float c1 = args.Float("c1"), c2 = args.Float("c2"), decay = args.Float("decay");
   const size_t n = p.size;
-  Check(m.size == n && v.size == n && g.size == n && po.size == n && mo.size == n && vo.size == n, env,
-        "adamw: param, moments, gradient and outputs differ in size");
+  args.Check(m.size == n && v.size == n && g.size == n && po.size == n && mo.size == n && vo.size == n,
+             "param, moments, gradient and outputs differ in size");
   const float keep = 1.0f - lr * decay, a1 = 1.0f - b1, a2 = 1.0f - b2;
   ParallelFor(n, kParallelGrain, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; i++) {
@@ -46,7 +36,7 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
       vo.data[i] = vi;
     }
   });
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ namespace {
 
 /** setThreads(n): threads for the addon's own loops and, with OpenBLAS, for sgemm. */
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  int32_t n = IntArg(info, 0, "setThreads: n");
-  Check(n >= 1 && n <= 64, info.Env(), "setThreads: n must be in 1..64");
+  Args args(info, "setThreads");
+  const int32_t n = args.Int("n");
+  args.Check(n >= 1 && n <= 64, "n must be in 1..64");
   SetNumThreads(n);
 #ifdef OPENBLAS_VERSION
   openblas_set_num_threads(n);
@@ -37,7 +38,7 @@ Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(i
  * allocator accepted the setting (false off glibc).
  */
 Napi::Value TuneMalloc(const Napi::CallbackInfo& info) {
-  size_t bytes = SizeArg(info, 0, "tuneMalloc: bytes");
+  const size_t bytes = Args(info, "tuneMalloc").Size("bytes");
 #ifdef __GLIBC__
   const int capped = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
   bool ok = mallopt(M_MMAP_THRESHOLD, capped) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;

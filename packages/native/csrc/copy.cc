@@ -17,31 +17,29 @@ namespace {
  * multi-index i < size. Trailing axes copied whole are merged into one memcpy per row.
  */
 Napi::Value CopyBox(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> src = FloatsArg(info, 0, "copyBox: src");
-  Span<int32_t> src_shape = IntsArg(info, 1, "copyBox: srcShape");
-  Span<int32_t> src_begin = IntsArg(info, 2, "copyBox: srcBegin");
-  Span<float> dst = FloatsArg(info, 3, "copyBox: dst");
-  Span<int32_t> dst_shape = IntsArg(info, 4, "copyBox: dstShape");
-  Span<int32_t> dst_begin = IntsArg(info, 5, "copyBox: dstBegin");
-  Span<int32_t> size = IntsArg(info, 6, "copyBox: size");
+  Args args(info, "copyBox");
+  const Span<float> src = args.Floats("src");
+  const Span<int32_t> src_shape = args.Ints("srcShape"), src_begin = args.Ints("srcBegin");
+  const Span<float> dst = args.Floats("dst");
+  const Span<int32_t> dst_shape = args.Ints("dstShape"), dst_begin = args.Ints("dstBegin"), size = args.Ints("size");
   const size_t rank = size.size;
-  Check(src_shape.size == rank && src_begin.size == rank && dst_shape.size == rank && dst_begin.size == rank, env,
-        "copyBox: shapes, begins and size differ in rank");
+  args.Check(src_shape.size == rank && src_begin.size == rank && dst_shape.size == rank && dst_begin.size == rank,
+             "shapes, begins and size differ in rank");
   size_t src_n = 1, dst_n = 1, total = 1;
   for (size_t d = 0; d < rank; d++) {
-    Check(size.data[d] >= 0 && src_begin.data[d] >= 0 && dst_begin.data[d] >= 0, env, "copyBox: negative begin or size");
-    Check(src_begin.data[d] + int64_t(size.data[d]) <= src_shape.data[d] &&
-              dst_begin.data[d] + int64_t(size.data[d]) <= dst_shape.data[d], env, "copyBox: box outside an array");
+    args.Check(size.data[d] >= 0 && src_begin.data[d] >= 0 && dst_begin.data[d] >= 0, "negative begin or size");
+    args.Check(src_begin.data[d] + int64_t(size.data[d]) <= src_shape.data[d] &&
+                   dst_begin.data[d] + int64_t(size.data[d]) <= dst_shape.data[d],
+               "box outside an array");
     src_n *= src_shape.data[d];
     dst_n *= dst_shape.data[d];
     total *= size.data[d];
   }
-  Check(src.size == src_n && dst.size == dst_n, env, "copyBox: array sizes do not match their shapes");
-  if (total == 0) return env.Undefined();
+  args.Check(src.size == src_n && dst.size == dst_n, "array sizes do not match their shapes");
+  if (total == 0) return args.Env().Undefined();
   if (rank == 0) {
     dst.data[0] = src.data[0];
-    return env.Undefined();
+    return args.Env().Undefined();
   }
   std::vector<size_t> ss(rank), ds(rank);
   ss[rank - 1] = ds[rank - 1] = 1;
@@ -83,7 +81,7 @@ Napi::Value CopyBox(const Napi::CallbackInfo& info) {
       }
     }
   });
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 }  // namespace

@@ -90,21 +90,17 @@ void RunBinary(F f, const BinarySpec& s, size_t n) {
 
 /** binary(op, a, b, out, shape, aStrides, bStrides) */
 Napi::Value Binary(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t op = IntArg(info, 0, "binary: op");
-  Check(op >= 0 && op < kBinaryOpCount, env, "binary: unknown op");
-  Span<float> a = FloatsArg(info, 1, "binary: a");
-  Span<float> b = FloatsArg(info, 2, "binary: b");
-  Span<float> out = FloatsArg(info, 3, "binary: out");
-  Span<int32_t> shape = IntsArg(info, 4, "binary: shape");
-  Span<int32_t> sa = IntsArg(info, 5, "binary: aStrides");
-  Span<int32_t> sb = IntsArg(info, 6, "binary: bStrides");
-  Check(shape.size >= 1 && sa.size == shape.size && sb.size == shape.size, env, "binary: shape and strides differ in rank");
+  Args args(info, "binary");
+  Napi::Env env = args.Env();
+  const int32_t op = args.Code("op", kBinaryOpCount);
+  const Span<float> a = args.Floats("a"), b = args.Floats("b"), out = args.Floats("out");
+  const Span<int32_t> shape = args.Ints("shape"), sa = args.Ints("aStrides"), sb = args.Ints("bStrides");
+  args.Check(shape.size >= 1 && sa.size == shape.size && sb.size == shape.size, "shape and strides differ in rank");
   BinarySpec s{a.data, b.data, out.data, {}, {}, {}};
   size_t n = 1;
   int64_t last_a = 0, last_b = 0;
   for (size_t d = 0; d < shape.size; d++) {
-    Check(shape.data[d] >= 0 && sa.data[d] >= 0 && sb.data[d] >= 0, env, "binary: negative shape or stride");
+    args.Check(shape.data[d] >= 0 && sa.data[d] >= 0 && sb.data[d] >= 0, "negative shape or stride");
     s.shape.push_back(shape.data[d]);
     s.sa.push_back(sa.data[d]);
     s.sb.push_back(sb.data[d]);
@@ -114,9 +110,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       last_b += int64_t(shape.data[d] - 1) * sb.data[d];
     }
   }
-  Check(out.size == n, env, "binary: out size does not match the shape");
+  args.Check(out.size == n, "out size does not match the shape");
   if (n == 0) return env.Undefined();
-  Check(static_cast<size_t>(last_a) < a.size && static_cast<size_t>(last_b) < b.size, env, "binary: strides reach past an operand");
+  args.Check(static_cast<size_t>(last_a) < a.size && static_cast<size_t>(last_b) < b.size, "strides reach past an operand");
   switch (op) {
     case kAdd: RunBinary(AddF{}, s, n); break;
     case kSub: RunBinary(SubF{}, s, n); break;
@@ -138,12 +134,10 @@ void Map(F f, const float* x, float* o, size_t n) {
 
 /** unary(op, x, out): out[i] = op(x[i]); out may be x. */
 Napi::Value Unary(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t op = IntArg(info, 0, "unary: op");
-  Check(op >= 0 && op < kUnaryOpCount, env, "unary: unknown op");
-  Span<float> x = FloatsArg(info, 1, "unary: x");
-  Span<float> out = FloatsArg(info, 2, "unary: out");
-  Check(out.size == x.size, env, "unary: x and out differ in size");
+  Args args(info, "unary");
+  const int32_t op = args.Code("op", kUnaryOpCount);
+  const Span<float> x = args.Floats("x"), out = args.Floats("out");
+  args.Check(out.size == x.size, "x and out differ in size");
   const float* p = x.data;
   float* o = out.data;
   const size_t n = x.size;
@@ -160,13 +154,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
     case kRelu: Map([](float v) { return v < 0.0f ? 0.0f : v; }, p, o, n); break;
     case kReciprocal: Map([](float v) { return 1.0f / v; }, p, o, n); break;
   }
-  return env.Undefined();
-}
-
-Napi::Object Names(Napi::Env env, const char* const* names, int count) {
-  Napi::Object o = Napi::Object::New(env);
-  for (int i = 0; i < count; i++) o.Set(names[i], Napi::Number::New(env, i));
-  return o;
+  return args.Env().Undefined();
 }
 
 }  // namespace
@@ -174,8 +162,8 @@ Napi::Object Names(Napi::Env env, const char* const* names, int count) {
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
-  exports.Set("binaryOps", Names(env, kBinaryNames, kBinaryOpCount));
-  exports.Set("unaryOps", Names(env, kUnaryNames, kUnaryOpCount));
+  exports.Set("binaryOps", CodeNames(env, kBinaryNames, kBinaryOpCount));
+  exports.Set("unaryOps", CodeNames(env, kUnaryNames, kUnaryOpCount));
 }
 
 }  // namespace dft

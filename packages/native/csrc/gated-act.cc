@@ -11,65 +11,69 @@ namespace dft {
 
 namespace {
 
-enum Activation { kSilu = 0, kGeluTanh = 1 };
-constexpr float kGeluC = 0.7978845608028654f;  // √(2/π)
-constexpr float kGeluA = 0.044715f;
+enum Activation { kSilu, kGeluTanh, kActivationCount };
 
-inline float Sigmoid(float v) { return 1.0f / (1.0f + FastExp(-v)); }
+// Each activation gives its value, and its value with its derivative: one template loop per direction serves both.
+struct Silu {
+  static float Sigmoid(float x) { return 1.0f / (1.0f + FastExp(-x)); }
+  static float Value(float x) { return x * Sigmoid(x); }
+  static void WithSlope(float x, float* act, float* slope) {
+    const float s = Sigmoid(x);
+    *act = x * s;
+    *slope = s * (1.0f + x * (1.0f - s));
+  }
+};
+
+struct GeluTanh {
+  static constexpr float kC = 0.7978845608028654f;  // √(2/π)
+  static constexpr float kA = 0.044715f;
+  static float Value(float x) { return 0.5f * x * (1.0f + std::tanh(kC * (x + kA * x * x * x))); }
+  static void WithSlope(float x, float* act, float* slope) {
+    const float t = std::tanh(kC * (x + kA * x * x * x));
+    *act = 0.5f * x * (1.0f + t);
+    *slope = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * kC * (1.0f + 3.0f * kA * x * x);
+  }
+};
+
+template <class A>
+void Forward(const float* g, const float* u, float* o, size_t n) {
+  ParallelFor(n, kParallelGrain, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; i++) o[i] = A::Value(g[i]) * u[i];
+  });
+}
+
+template <class A>
+void Backward(const float* g, const float* u, const float* dy, float* dg, float* du, size_t n) {
+  ParallelFor(n, kParallelGrain, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; i++) {
+      float act, slope;
+      A::WithSlope(g[i], &act, &slope);
+      du[i] = dy[i] * act;
+      dg[i] = dy[i] * u[i] * slope;
+    }
+  });
+}
 
 /** gatedAct(kind, gate, up, out): out = act(gate)·up */
 Napi::Value GatedAct(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t kind = IntArg(info, 0, "gatedAct: activation");
-  Check(kind == kSilu || kind == kGeluTanh, env, "gatedAct: unknown activation");
-  Span<float> g = FloatsArg(info, 1, "gatedAct: gate");
-  Span<float> u = FloatsArg(info, 2, "gatedAct: up");
-  Span<float> o = FloatsArg(info, 3, "gatedAct: out");
-  Check(u.size == g.size && o.size == g.size, env, "gatedAct: gate, up and out differ in size");
-  ParallelFor(g.size, kParallelGrain, [&](size_t b, size_t e) {
-    if (kind == kSilu) {
-      for (size_t i = b; i < e; i++) o.data[i] = g.data[i] * Sigmoid(g.data[i]) * u.data[i];
-    } else {
-      for (size_t i = b; i < e; i++) {
-        const float x = g.data[i];
-        o.data[i] = 0.5f * x * (1.0f + std::tanh(kGeluC * (x + kGeluA * x * x * x))) * u.data[i];
-      }
-    }
-  });
-  return env.Undefined();
+  Args args(info, "gatedAct");
+  const int32_t kind = args.Code("activation", kActivationCount);
+  const Span<float> g = args.Floats("gate"), u = args.Floats("up"), o = args.Floats("out");
+  args.Check(u.size == g.size && o.size == g.size, "gate, up and out differ in size");
+  (kind == kSilu ? Forward<Silu> : Forward<GeluTanh>)(g.data, u.data, o.data, g.size);
+  return args.Env().Undefined();
 }
 
 /** gatedActGrad(kind, gate, up, dy, dGate, dUp) */
 Napi::Value GatedActGrad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t kind = IntArg(info, 0, "gatedActGrad: activation");
-  Check(kind == kSilu || kind == kGeluTanh, env, "gatedActGrad: unknown activation");
-  Span<float> g = FloatsArg(info, 1, "gatedActGrad: gate");
-  Span<float> u = FloatsArg(info, 2, "gatedActGrad: up");
-  Span<float> dy = FloatsArg(info, 3, "gatedActGrad: dy");
-  Span<float> dg = FloatsArg(info, 4, "gatedActGrad: dGate");
-  Span<float> du = FloatsArg(info, 5, "gatedActGrad: dUp");
+  Args args(info, "gatedActGrad");
+  const int32_t kind = args.Code("activation", kActivationCount);
+  const Span<float> g = args.Floats("gate"), u = args.Floats("up"), dy = args.Floats("dy");
+  const Span<float> dg = args.Floats("dGate"), du = args.Floats("dUp");
   const size_t n = g.size;
-  Check(u.size == n && dy.size == n && dg.size == n && du.size == n, env, "gatedActGrad: operands differ in size");
-  ParallelFor(n, kParallelGrain, [&](size_t b, size_t e) {
-    if (kind == kSilu) {
-      for (size_t i = b; i < e; i++) {
-        const float x = g.data[i], s = Sigmoid(x);
-        du.data[i] = dy.data[i] * x * s;
-        dg.data[i] = dy.data[i] * u.data[i] * s * (1.0f + x * (1.0f - s));
-      }
-    } else {
-      for (size_t i = b; i < e; i++) {
-        const float x = g.data[i];
-        const float t = std::tanh(kGeluC * (x + kGeluA * x * x * x));
-        const float act = 0.5f * x * (1.0f + t);
-        const float dact = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * x * x);
-        du.data[i] = dy.data[i] * act;
-        dg.data[i] = dy.data[i] * u.data[i] * dact;
-      }
-    }
-  });
-  return env.Undefined();
+  args.Check(u.size == n && dy.size == n && dg.size == n && du.size == n, "operands differ in size");
+  (kind == kSilu ? Backward<Silu> : Backward<GeluTanh>)(g.data, u.data, dy.data, dg.data, du.data, n);
+  return args.Env().Undefined();
 }
 
 }  // namespace

@@ -13,15 +13,15 @@ namespace {
 
 /** gather(x, indices, out, outer, axisSize, inner) */
 Napi::Value Gather(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> x = FloatsArg(info, 0, "gather: x");
-  Span<int32_t> idx = IntsArg(info, 1, "gather: indices");
-  Span<float> out = FloatsArg(info, 2, "gather: out");
-  size_t outer = SizeArg(info, 3, "gather: outer"), axis = SizeArg(info, 4, "gather: axisSize"), inner = SizeArg(info, 5, "gather: inner");
-  Check(x.size == outer * axis * inner && out.size == outer * idx.size * inner, env, "gather: sizes do not match");
+  Args args(info, "gather");
+  const Span<float> x = args.Floats("x");
+  const Span<int32_t> idx = args.Ints("indices");
+  const Span<float> out = args.Floats("out");
+  const size_t outer = args.Size("outer"), axis = args.Size("axisSize"), inner = args.Size("inner");
+  args.Check(x.size == outer * axis * inner && out.size == outer * idx.size * inner, "sizes do not match");
   for (size_t j = 0; j < idx.size; j++) {
     if (idx.data[j] < 0 || static_cast<size_t>(idx.data[j]) >= axis) {
-      throw Napi::Error::New(env, "GatherV2: the index value " + std::to_string(idx.data[j]) + " is not in [0, " +
+      throw Napi::Error::New(args.Env(), "GatherV2: the index value " + std::to_string(idx.data[j]) + " is not in [0, " +
                                       std::to_string(static_cast<long long>(axis) - 1) + "]");
     }
   }
@@ -32,7 +32,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
       std::memcpy(out.data + r * inner, x.data + (o * axis + idx.data[j]) * inner, inner * sizeof(float));
     }
   });
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 }  // namespace

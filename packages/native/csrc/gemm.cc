@@ -17,23 +17,19 @@ namespace {
  * all row-major.
  */
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> a = FloatsArg(info, 0, "gemm: a");
-  Span<float> b = FloatsArg(info, 1, "gemm: b");
-  Span<float> c = FloatsArg(info, 2, "gemm: c");
-  Span<int32_t> a_off = IntsArg(info, 3, "gemm: aOffsets");
-  Span<int32_t> b_off = IntsArg(info, 4, "gemm: bOffsets");
-  size_t m = SizeArg(info, 5, "gemm: M"), n = SizeArg(info, 6, "gemm: N"), k = SizeArg(info, 7, "gemm: K");
-  bool trans_a = BoolArg(info, 8, "gemm: transA"), trans_b = BoolArg(info, 9, "gemm: transB");
-  bool accumulate = BoolArg(info, 10, "gemm: accumulate");
-  size_t batch = a_off.size;
-  Check(b_off.size == batch, env, "gemm: aOffsets and bOffsets differ in length");
-  Check(c.size >= batch * m * n, env, "gemm: c is smaller than batch·M·N");
+  Args args(info, "gemm");
+  const Span<float> a = args.Floats("a"), b = args.Floats("b"), c = args.Floats("c");
+  const Span<int32_t> a_off = args.Ints("aOffsets"), b_off = args.Ints("bOffsets");
+  const size_t m = args.Size("M"), n = args.Size("N"), k = args.Size("K");
+  const bool trans_a = args.Bool("transA"), trans_b = args.Bool("transB"), accumulate = args.Bool("accumulate");
+  const size_t batch = a_off.size;
+  args.Check(b_off.size == batch, "aOffsets and bOffsets differ in length");
+  args.Check(c.size >= batch * m * n, "c is smaller than batch·M·N");
   for (size_t i = 0; i < batch; i++) {
-    Check(a_off.data[i] >= 0 && static_cast<size_t>(a_off.data[i]) + m * k <= a.size, env, "gemm: a offset out of range");
-    Check(b_off.data[i] >= 0 && static_cast<size_t>(b_off.data[i]) + k * n <= b.size, env, "gemm: b offset out of range");
+    args.Check(a_off.data[i] >= 0 && static_cast<size_t>(a_off.data[i]) + m * k <= a.size, "a offset out of range");
+    args.Check(b_off.data[i] >= 0 && static_cast<size_t>(b_off.data[i]) + k * n <= b.size, "b offset out of range");
   }
-  if (m == 0 || n == 0) return env.Undefined();
+  if (m == 0 || n == 0) return args.Env().Undefined();
   const int lda = static_cast<int>(trans_a ? m : k), ldb = static_cast<int>(trans_b ? k : n);
   const int ldc = static_cast<int>(n);
   const int lda_safe = lda > 0 ? lda : 1, ldb_safe = ldb > 0 ? ldb : 1;
@@ -47,7 +43,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.data + a_off.data[i], lda_safe,
                 b.data + b_off.data[i], ldb_safe, accumulate ? 1.0f : 0.0f, out, ldc);
   }
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 }  // namespace

@@ -73,16 +73,15 @@ void Reduce(F f, const float* x, float* out, size_t outer, size_t mid, size_t in
 
 /** reduce(op, x, out, outer, mid, inner): out[o, i] = op over m of x[o, m, i]; an empty `mid` gives 0 for sums. */
 Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t op = IntArg(info, 0, "reduce: op");
-  Check(op >= 0 && op < kReduceOpCount, env, "reduce: unknown op");
-  Span<float> x = FloatsArg(info, 1, "reduce: x");
-  Span<float> out = FloatsArg(info, 2, "reduce: out");
-  size_t outer = SizeArg(info, 3, "reduce: outer"), mid = SizeArg(info, 4, "reduce: mid"), inner = SizeArg(info, 5, "reduce: inner");
-  Check(x.size == outer * mid * inner && out.size == outer * inner, env, "reduce: sizes do not match [outer, mid, inner]");
+  Args args(info, "reduce");
+  Napi::Env env = args.Env();
+  const int32_t op = args.Code("op", kReduceOpCount);
+  const Span<float> x = args.Floats("x"), out = args.Floats("out");
+  const size_t outer = args.Size("outer"), mid = args.Size("mid"), inner = args.Size("inner");
+  args.Check(x.size == outer * mid * inner && out.size == outer * inner, "sizes do not match [outer, mid, inner]");
   if (out.size == 0) return env.Undefined();
   if (mid == 0) {
-    Check(op == kSum || op == kMean, env, "reduce: max/min over an empty axis");
+    args.Check(op == kSum || op == kMean, "max/min over an empty axis");
     std::fill(out.data, out.data + out.size, op == kSum ? 0.0f : NAN);
     return env.Undefined();
   }
@@ -99,9 +98,7 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
 
 void InitReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, ReduceFn, "reduce"));
-  Napi::Object names = Napi::Object::New(env);
-  for (int i = 0; i < kReduceOpCount; i++) names.Set(kReduceNames[i], Napi::Number::New(env, i));
-  exports.Set("reduceOps", names);
+  exports.Set("reduceOps", CodeNames(env, kReduceNames, kReduceOpCount));
 }
 
 }  // namespace dft

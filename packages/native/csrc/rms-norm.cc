@@ -15,16 +15,12 @@ namespace {
 
 /** rmsNorm(x, w, y, rstd, rows, dim, eps, offset) */
 Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> x = FloatsArg(info, 0, "rmsNorm: x");
-  Span<float> w = FloatsArg(info, 1, "rmsNorm: weight");
-  Span<float> y = FloatsArg(info, 2, "rmsNorm: y");
-  Span<float> rstd = FloatsArg(info, 3, "rmsNorm: rstd");
-  size_t rows = SizeArg(info, 4, "rmsNorm: rows"), dim = SizeArg(info, 5, "rmsNorm: dim");
-  const float eps = static_cast<float>(NumberArg(info, 6, "rmsNorm: eps"));
-  const float offset = static_cast<float>(NumberArg(info, 7, "rmsNorm: offset"));
-  Check(dim > 0 && x.size == rows * dim && y.size == x.size && w.size == dim && rstd.size == rows, env,
-        "rmsNorm: sizes do not match [rows, dim]");
+  Args args(info, "rmsNorm");
+  const Span<float> x = args.Floats("x"), w = args.Floats("weight"), y = args.Floats("y"), rstd = args.Floats("rstd");
+  const size_t rows = args.Size("rows"), dim = args.Size("dim");
+  const float eps = args.Float("eps"), offset = args.Float("offset");
+  args.Check(dim > 0 && x.size == rows * dim && y.size == x.size && w.size == dim && rstd.size == rows,
+             "sizes do not match [rows, dim]");
   ParallelFor(rows, std::max<size_t>(1, kParallelGrain / dim), [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) {
       const float* xr = x.data + r * dim;
@@ -36,7 +32,7 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
       for (size_t i = 0; i < dim; i++) yr[i] = xr[i] * s * (w.data[i] + offset);
     }
   });
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 /**
@@ -44,17 +40,14 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
  * dx = r·g − r³·x·mean(g·x) per row, dw = Σ_rows dy·x·r.
  */
 Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> x = FloatsArg(info, 0, "rmsNormGrad: x");
-  Span<float> w = FloatsArg(info, 1, "rmsNormGrad: weight");
-  Span<float> rstd = FloatsArg(info, 2, "rmsNormGrad: rstd");
-  Span<float> dy = FloatsArg(info, 3, "rmsNormGrad: dy");
-  Span<float> dx = FloatsArg(info, 4, "rmsNormGrad: dx");
-  Span<float> dw = FloatsArg(info, 5, "rmsNormGrad: dw");
-  size_t rows = SizeArg(info, 6, "rmsNormGrad: rows"), dim = SizeArg(info, 7, "rmsNormGrad: dim");
-  const float offset = static_cast<float>(NumberArg(info, 8, "rmsNormGrad: offset"));
-  Check(dim > 0 && x.size == rows * dim && dy.size == x.size && dx.size == x.size && w.size == dim && dw.size == dim &&
-            rstd.size == rows, env, "rmsNormGrad: sizes do not match [rows, dim]");
+  Args args(info, "rmsNormGrad");
+  const Span<float> x = args.Floats("x"), w = args.Floats("weight"), rstd = args.Floats("rstd");
+  const Span<float> dy = args.Floats("dy"), dx = args.Floats("dx"), dw = args.Floats("dw");
+  const size_t rows = args.Size("rows"), dim = args.Size("dim");
+  const float offset = args.Float("offset");
+  args.Check(dim > 0 && x.size == rows * dim && dy.size == x.size && dx.size == x.size && w.size == dim &&
+                 dw.size == dim && rstd.size == rows,
+             "sizes do not match [rows, dim]");
   ParallelFor(rows, std::max<size_t>(1, kParallelGrain / dim), [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) {
       const float* xr = x.data + r * dim;
@@ -77,7 +70,7 @@ Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {
       for (size_t i = b; i < e; i++) dw.data[i] += gr[i] * xr[i] * s;
     }
   });
-  return env.Undefined();
+  return args.Env().Undefined();
 }
 
 }  // namespace

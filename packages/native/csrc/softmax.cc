@@ -35,11 +35,11 @@ void SoftmaxRow(const float* x, float* y, size_t n) {
 
 /** softmax(x, out, rows, cols) over the last axis; out may be x. */
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> x = FloatsArg(info, 0, "softmax: x");
-  Span<float> out = FloatsArg(info, 1, "softmax: out");
-  size_t rows = SizeArg(info, 2, "softmax: rows"), cols = SizeArg(info, 3, "softmax: cols");
-  Check(x.size == rows * cols && out.size == x.size, env, "softmax: sizes do not match [rows, cols]");
+  Args args(info, "softmax");
+  Napi::Env env = args.Env();
+  const Span<float> x = args.Floats("x"), out = args.Floats("out");
+  const size_t rows = args.Size("rows"), cols = args.Size("cols");
+  args.Check(x.size == rows * cols && out.size == x.size, "sizes do not match [rows, cols]");
   if (cols == 0) return env.Undefined();
   ParallelFor(rows, std::max<size_t>(1, kParallelGrain / cols), [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) SoftmaxRow(x.data + r * cols, out.data + r * cols, cols);

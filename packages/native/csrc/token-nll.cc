@@ -61,14 +61,14 @@ void CheckTargets(const Napi::Env& env, const int32_t* t, size_t rows, size_t vo
 
 /** tokenNll(z, targets, nll, lse, rows, vocab): lse[r] = log Σ exp z[r], nll[r] = lse[r] − z[r, targets[r]]. */
 Napi::Value TokenNll(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> z = FloatsArg(info, 0, "tokenNll: logits");
-  Span<int32_t> t = IntsArg(info, 1, "tokenNll: targets");
-  Span<float> nll = FloatsArg(info, 2, "tokenNll: nll");
-  Span<float> lse = FloatsArg(info, 3, "tokenNll: lse");
-  size_t rows = SizeArg(info, 4, "tokenNll: rows"), vocab = SizeArg(info, 5, "tokenNll: vocab");
-  Check(vocab > 0 && z.size == rows * vocab && t.size == rows && nll.size == rows && lse.size == rows, env,
-        "tokenNll: sizes do not match [rows, vocab]");
+  Args args(info, "tokenNll");
+  Napi::Env env = args.Env();
+  const Span<float> z = args.Floats("logits");
+  const Span<int32_t> t = args.Ints("targets");
+  const Span<float> nll = args.Floats("nll"), lse = args.Floats("lse");
+  const size_t rows = args.Size("rows"), vocab = args.Size("vocab");
+  args.Check(vocab > 0 && z.size == rows * vocab && t.size == rows && nll.size == rows && lse.size == rows,
+             "sizes do not match [rows, vocab]");
   CheckTargets(env, t.data, rows, vocab);
   ParallelFor(rows, std::max<size_t>(1, kParallelGrain / vocab), [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) {
@@ -82,16 +82,15 @@ Napi::Value TokenNll(const Napi::CallbackInfo& info) {
 
 /** tokenNllGrad(z, targets, lse, dNll, dLse, dz, rows, vocab) */
 Napi::Value TokenNllGrad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> z = FloatsArg(info, 0, "tokenNllGrad: logits");
-  Span<int32_t> t = IntsArg(info, 1, "tokenNllGrad: targets");
-  Span<float> lse = FloatsArg(info, 2, "tokenNllGrad: lse");
-  Span<float> d_nll = FloatsArg(info, 3, "tokenNllGrad: dNll");
-  Span<float> d_lse = FloatsArg(info, 4, "tokenNllGrad: dLse");
-  Span<float> dz = FloatsArg(info, 5, "tokenNllGrad: dz");
-  size_t rows = SizeArg(info, 6, "tokenNllGrad: rows"), vocab = SizeArg(info, 7, "tokenNllGrad: vocab");
-  Check(vocab > 0 && z.size == rows * vocab && dz.size == z.size && t.size == rows && lse.size == rows &&
-            d_nll.size == rows && d_lse.size == rows, env, "tokenNllGrad: sizes do not match [rows, vocab]");
+  Args args(info, "tokenNllGrad");
+  Napi::Env env = args.Env();
+  const Span<float> z = args.Floats("logits");
+  const Span<int32_t> t = args.Ints("targets");
+  const Span<float> lse = args.Floats("lse"), d_nll = args.Floats("dNll"), d_lse = args.Floats("dLse"), dz = args.Floats("dz");
+  const size_t rows = args.Size("rows"), vocab = args.Size("vocab");
+  args.Check(vocab > 0 && z.size == rows * vocab && dz.size == z.size && t.size == rows && lse.size == rows &&
+                 d_nll.size == rows && d_lse.size == rows,
+             "sizes do not match [rows, vocab]");
   CheckTargets(env, t.data, rows, vocab);
   ParallelFor(rows, std::max<size_t>(1, kParallelGrain / vocab), [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) {

@@ -47,22 +47,21 @@ void Transpose2D(const float* x, float* y, size_t rows, size_t cols, size_t c0, 
 
 /** transpose(x, out, shape, perm): out = x with axes permuted, out's axis i being x's axis perm[i]. */
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Span<float> x = FloatsArg(info, 0, "transpose: x");
-  Span<float> out = FloatsArg(info, 1, "transpose: out");
-  Span<int32_t> shape = IntsArg(info, 2, "transpose: shape");
-  Span<int32_t> perm = IntsArg(info, 3, "transpose: perm");
+  Args args(info, "transpose");
+  Napi::Env env = args.Env();
+  const Span<float> x = args.Floats("x"), out = args.Floats("out");
+  const Span<int32_t> shape = args.Ints("shape"), perm = args.Ints("perm");
   const size_t rank = shape.size;
-  Check(rank >= 1 && perm.size == rank, env, "transpose: shape and perm differ in rank");
+  args.Check(rank >= 1 && perm.size == rank, "shape and perm differ in rank");
   std::vector<bool> seen(rank, false);
   size_t n = 1;
   for (size_t d = 0; d < rank; d++) {
-    Check(shape.data[d] >= 0, env, "transpose: negative dimension");
-    Check(perm.data[d] >= 0 && static_cast<size_t>(perm.data[d]) < rank && !seen[perm.data[d]], env, "transpose: perm is not a permutation");
+    args.Check(shape.data[d] >= 0, "negative dimension");
+    args.Check(perm.data[d] >= 0 && static_cast<size_t>(perm.data[d]) < rank && !seen[perm.data[d]], "perm is not a permutation");
     seen[perm.data[d]] = true;
     n *= static_cast<size_t>(shape.data[d]);
   }
-  Check(x.size == n && out.size == n, env, "transpose: sizes do not match the shape");
+  args.Check(x.size == n && out.size == n, "sizes do not match the shape");
   if (n == 0) return env.Undefined();
 
   std::vector<size_t> in_stride(rank), out_shape(rank), stride(rank);

@@ -1,8 +1,8 @@
 import { selectBackend, type BackendName } from '@dft/core';
-import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
+import { loadModel, MODEL_OPTIONS, modelDirectory } from '../load-model.js';
 import { evaluate, resultsMarkdown, scorePredictionsFile, writeResults, type ResultRow, type WrittenResults } from '@dft/eval';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
-import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { BACKEND_OPTION, type Command, languagesOption, microBatchOption, numberOpt, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
 import { evalProgress } from './eval-progress.js';
 
 /** `--data task[:lang]=path` pairs → the evaluators' per-task paths. */
@@ -27,22 +27,21 @@ export const evalCommand: Command = {
   summary: 'zero-shot evaluation (xnli, xcopa, xstorycloze, mmlu, truthfulqa_mc1/mc2, xquad, mlqa, mkqa)',
   usage: 'dft eval --model <dir> --tasks <task[:lang],...> [--limit N] [--out dir [--log-samples]] [--json] | dft eval --tasks xquad:zh --predictions preds.jsonl',
   options: {
-    model: { type: 'string', description: MODEL_HELP },
-    revision: REVISION_OPTION,
-    tasks: { type: 'string', description: 'comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu or harness names (xcopa_zh, mlqa_zh_zh); no language = its default languages' },
-    languages: { type: 'string', description: 'languages for tasks named without one (comma-separated)', deprecatedNames: ['langs'] },
-    limit: { type: 'string', description: 'examples per task: a count, or a fraction in (0, 1)' },
-    seed: { type: 'string', description: 'with --limit: a seeded random subset instead of the first examples' },
-    'micro-batch': { type: 'string', description: 'examples per forward pass / prompts decoded together (default 8)', deprecatedNames: ['batch-size'] },
-    'max-new-tokens': { type: 'string', description: 'most tokens per generated answer (default 64)', deprecatedNames: ['max-gen-tokens'] },
-    'eval-data-dir': { type: 'string', description: 'folder with the upstream sets (default ../shared/data/eval or $DFT_EVAL_DATA)', deprecatedNames: ['data-dir'] },
-    data: { type: 'string', multiple: true, description: 'file or folder for one task: task[:lang]=path (repeatable)' },
-    out: { type: 'string', description: 'write eval-<model>.json / .md (merged with earlier runs) and a new results_<time>.json (lm-evaluation-harness layout) here' },
-    'write-predictions': { type: 'boolean', description: 'also write per-example predictions (JSONL) into --out' },
-    'log-samples': { type: 'boolean', description: 'also write samples_<task>_<time>.jsonl (prompts, per-choice log-likelihoods, answers) into --out' },
-    predictions: { type: 'string', description: 'score a JSONL file of {id, prediction} for one QA task, without a model' },
-    name: { type: 'string', description: 'model name in results and file names (default: the model folder name)' },
-    json: { type: 'boolean', description: 'print the result rows as one JSON array' },
+    ...MODEL_OPTIONS,
+    tasks: valueOption('comma-separated tasks, e.g. xcopa:zh,xquad:zh,mmlu or harness names (xcopa_zh, mlqa_zh_zh); no language = its default languages'),
+    languages: languagesOption('languages for tasks named without one (comma-separated)', ),
+    limit: valueOption('examples per task: a count, or a fraction in (0, 1)'),
+    seed: valueOption('with --limit: a seeded random subset instead of the first examples'),
+    'micro-batch': microBatchOption('examples per forward pass / prompts decoded together (default 8)'),
+    'max-new-tokens': valueOption('most tokens per generated answer (default 64)', { deprecatedNames: ['max-gen-tokens'] }),
+    'eval-data-dir': valueOption('folder with the upstream sets (default ../shared/data/eval or $DFT_EVAL_DATA)', { deprecatedNames: ['data-dir'] }),
+    data: valueOption('file or folder for one task: task[:lang]=path (repeatable)', { multiple: true }),
+    out: valueOption('write eval-<model>.json / .md (merged with earlier runs) and a new results_<time>.json (lm-evaluation-harness layout) here'),
+    'write-predictions': switchOption('also write per-example predictions (JSONL) into --out'),
+    'log-samples': switchOption('also write samples_<task>_<time>.jsonl (prompts, per-choice log-likelihoods, answers) into --out'),
+    predictions: valueOption('score a JSONL file of {id, prediction} for one QA task, without a model'),
+    name: valueOption('model name in results and file names (default: the model folder name)'),
+    json: switchOption('print the result rows as one JSON array'),
     backend: BACKEND_OPTION,
   },
   longInputs:

@@ -1,7 +1,7 @@
 import { generate, selectBackend, type BackendName, type GenerateOptions } from '@dft/core';
-import { loadModel, MODEL_HELP, REVISION_OPTION } from '../load-model.js';
+import { loadModel, MODEL_OPTIONS } from '../load-model.js';
 import { fitPrompts, type TruncateSide } from './fit-prompts.js';
-import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { BACKEND_OPTION, type Command, numberOpt, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
 import { readGenerationConfig, type GenerationDefaults } from '../generate/generation-config.js';
 import { formatPrompt, promptFormat } from '../generate/prompt-format.js';
 
@@ -36,19 +36,18 @@ export const generateCommand: Command = {
   summary: 'generate text from a prompt, formatted as the model was trained (Alpaca for dft train checkpoints, chat template, or --raw)',
   usage: 'dft generate --model <dir> --prompt <text> [--raw] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--stop S]',
   options: {
-    model: { type: 'string', description: MODEL_HELP },
-    revision: REVISION_OPTION,
-    prompt: { type: 'string', description: 'the instruction / user message (repeat for a batch)', multiple: true },
-    raw: { type: 'boolean', description: 'give the prompt as it is, without the Alpaca template or the chat template' },
-    'max-new-tokens': { type: 'string', description: 'most new tokens (default: generation_config.json, else 64)', deprecatedNames: ['max-tokens'] },
-    temperature: { type: 'string', description: '0 = greedy, > 0 samples (default: generation_config.json do_sample/temperature, else greedy)' },
-    'top-p': { type: 'string', description: 'nucleus sampling mass (default: generation_config.json, else 1)' },
-    'top-k': { type: 'string', description: 'keep the k most likely tokens, 0 = all (default: generation_config.json, else 50 as transformers)' },
-    'repetition-penalty': { type: 'string', description: '> 1 discourages repeating tokens (default: generation_config.json, else 1)' },
-    seed: { type: 'string', description: 'sampling seed (default 0)' },
-    truncate: { type: 'string', description: 'a prompt too long for the context: none = refuse (default) | left = drop its oldest tokens', choices: ['none', 'left'] },
-    stop: { type: 'string', description: 'stop string (repeatable), e.g. "\\n"', multiple: true },
-    json: { type: 'boolean', description: 'print one JSON array of {prompt, format, input, inputTokens, text, tokens, finishReason}' },
+    ...MODEL_OPTIONS,
+    prompt: valueOption('the instruction / user message (repeat for a batch)', { multiple: true }),
+    raw: switchOption('give the prompt as it is, without the Alpaca template or the chat template'),
+    'max-new-tokens': valueOption('most new tokens (default: generation_config.json, else 64)', { deprecatedNames: ['max-tokens'] }),
+    temperature: valueOption('0 = greedy, > 0 samples (default: generation_config.json do_sample/temperature, else greedy)'),
+    'top-p': valueOption('nucleus sampling mass (default: generation_config.json, else 1)'),
+    'top-k': valueOption('keep the k most likely tokens, 0 = all (default: generation_config.json, else 50 as transformers)'),
+    'repetition-penalty': valueOption('> 1 discourages repeating tokens (default: generation_config.json, else 1)'),
+    seed: valueOption('sampling seed (default 0)'),
+    truncate: valueOption('a prompt too long for the context: none = refuse (default) | left = drop its oldest tokens', { choices: ['none', 'left'] }),
+    stop: valueOption('stop string (repeatable), e.g. "\\n"', { multiple: true }),
+    json: switchOption('print one JSON array of {prompt, format, input, inputTokens, text, tokens, finishReason}'),
     backend: BACKEND_OPTION,
   },
   longInputs:

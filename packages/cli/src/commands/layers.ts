@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { selectBackend, type BackendName, type CausalLM } from '@dft/core';
-import { loadModel, MODEL_HELP, modelDirectory, REVISION_OPTION } from '../load-model.js';
+import { loadModel, MODEL_OPTIONS, modelDirectory } from '../load-model.js';
 import { openDataset, SIDECAR_NAME, type Dataset } from '@dft/data';
 import { analyzeLayers, collectLayerExamples, type DropRuleOptions, type EntropyPositions, type LayerAnalysis, type LayerExample, type LayerSuggestion } from '@dft/eval';
 import { LAYERS_FILES, layersReport, layersTable, suggestFromAnalysis, writeLayersReport } from '@dft/eval/internal';
 import { screenshotHtml } from '../report/screenshot.js';
 import type { Pool } from '@dft/losses';
-import { BACKEND_OPTION, numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { BACKEND_OPTION, type Command, languagesOption, microBatchOption, numberOpt, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
 import { checkData } from '../train/check-data.js';
 
 /** Rows per target language read for the analysis when no limit is given. */
@@ -102,24 +102,23 @@ export const layersCommand: Command = {
   summary: 'per-layer logit-lens entropy and cross-lingual alignment; suggests lcLayer / etLayer',
   usage: 'dft layers --model <dir> --data <prepared.arrow|dir> [--languages zh,en] [--limit N] [--compare <dir>] [--out dir] [--json]',
   options: {
-    model: { type: 'string', description: MODEL_HELP },
-    revision: REVISION_OPTION,
-    data: { type: 'string', description: 'prepared split (.arrow) or folder written by dft prepare (reads train.arrow)' },
-    languages: { type: 'string', description: 'languages to report, comma-separated; en = the English side (default: every language of the data, and en)', deprecatedNames: ['langs'] },
-    limit: { type: 'string', description: `rows per target language (default ${DEFAULT_LAYERS_LIMIT})` },
-    compare: { type: 'string', description: 'second model directory (e.g. after DFT): its curves are drawn next to the first' },
-    out: { type: 'string', description: 'folder for layers.json, layers.html, layers.png (default layers-<model name>)' },
-    pool: { type: 'string', description: 'alignment pooling: mean over the query tokens (default) | last prompt token' },
-    positions: { type: 'string', description: 'entropy averaged over: query tokens (default) | prompt (every prompt token)' },
-    'micro-batch': { type: 'string', description: 'prompts per forward pass (default 4)', deprecatedNames: ['batch-size'] },
-    smooth: { type: 'string', description: 'drop rule: running-median window in layers, odd (default 3)' },
-    'min-gap': { type: 'string', description: 'drop rule: least layers between the two drops (default round(L/8), at least 1)' },
-    'rel-drop': { type: 'string', description: "drop rule: least drop as a fraction of the curve's range (default 0.1)" },
-    'include-final': { type: 'boolean', description: 'drop rule: let the drop into the final-normed state count' },
-    'no-png': { type: 'boolean', description: 'do not render layers.png with headless Chromium' },
-    chromium: { type: 'string', description: 'browser for the PNG (default $DFT_CHROMIUM, else chromium on PATH; skipped if none)' },
-    seed: { type: 'string', description: 'seed of the random initialisation for a model folder without weights (default 0)' },
-    json: { type: 'boolean', description: 'print the report JSON instead of the tables' },
+    ...MODEL_OPTIONS,
+    data: valueOption('prepared split (.arrow) or folder written by dft prepare (reads train.arrow)'),
+    languages: languagesOption('languages to report, comma-separated; en = the English side (default: every language of the data, and en)', ),
+    limit: valueOption(`rows per target language (default ${DEFAULT_LAYERS_LIMIT})`),
+    compare: valueOption('second model directory (e.g. after DFT): its curves are drawn next to the first'),
+    out: valueOption('folder for layers.json, layers.html, layers.png (default layers-<model name>)'),
+    pool: valueOption('alignment pooling: mean over the query tokens (default) | last prompt token'),
+    positions: valueOption('entropy averaged over: query tokens (default) | prompt (every prompt token)'),
+    'micro-batch': microBatchOption('prompts per forward pass (default 4)'),
+    smooth: valueOption('drop rule: running-median window in layers, odd (default 3)'),
+    'min-gap': valueOption('drop rule: least layers between the two drops (default round(L/8), at least 1)'),
+    'rel-drop': valueOption("drop rule: least drop as a fraction of the curve's range (default 0.1)"),
+    'include-final': switchOption('drop rule: let the drop into the final-normed state count'),
+    'no-png': switchOption('do not render layers.png with headless Chromium'),
+    chromium: valueOption('browser for the PNG (default $DFT_CHROMIUM, else chromium on PATH; skipped if none)'),
+    seed: valueOption('seed of the random initialisation for a model folder without weights (default 0)'),
+    json: switchOption('print the report JSON instead of the tables'),
     backend: BACKEND_OPTION,
   },
   longInputs:

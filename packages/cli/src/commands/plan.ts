@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parameterSpecs, parseConfig, planMemory, type MemoryPlan } from '@dft/core';
 import { trainableNames } from '@dft/core/internal';
-import type { Command } from '../command.js';
+import { type Command, switchOption } from '../command.js';
 import { modelDirectory } from '../load-model.js';
 import type { TrainConfig } from '../train/config.js';
 import { SETTING_OPTIONS, trainConfigFrom } from './train.js';
@@ -33,7 +33,7 @@ export const planCommand: Command = {
   usage: 'dft plan --config cfg.{json,yaml} [--<setting> value ...] [--json]',
   options: {
     ...SETTING_OPTIONS,
-    json: { type: 'boolean', description: 'print {"perRank": {"weights", "gradients", "optimizer", "activations", "logitsChunk", "update", "total"}, ...} in bytes' },
+    json: switchOption('print {"perRank": {"weights", "gradients", "optimizer", "activations", "logitsChunk", "update", "total"}, ...} in bytes'),
   },
   longInputs: 'nothing is read but config.json: every sequence is planned at --max-length tokens, the longest a prepared split holds.',
   examples: [

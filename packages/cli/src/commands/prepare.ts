@@ -2,7 +2,7 @@ import { prepareParallel } from '@dft/data';
 import type { PrepareProgress } from '@dft/data';
 import { availableParallelism } from 'node:os';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
-import { numberOpt, stringOpt, UsageError, type Command } from '../command.js';
+import { type Command, numberOpt, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
 import { prepareProgressBar } from './prepare-progress.js';
 
 export const prepareCommand: Command = {
@@ -10,20 +10,20 @@ export const prepareCommand: Command = {
   summary: 'tokenise parallel instruction data into Arrow IPC files (train/validation) with a JSON sidecar',
   usage: 'dft prepare --input <file|dir>... --tokenizer <model dir> --out <dir> [--target-input <file> --lang <l>]',
   options: {
-    input: { type: 'string', multiple: true, description: 'source files/folders: parallel en_*/<lang>_* JSON, Alpaca JSON/JSONL, Parquet, HF Arrow' },
-    'target-input': { type: 'string', multiple: true, description: 'row-aligned translated Alpaca file(s) (two-file form; needs --lang)' },
-    lang: { type: 'string', description: 'language of --target-input (e.g. vi, ar)' },
-    languages: { type: 'string', description: 'comma-separated languages to keep from the parallel form (default all)' },
-    tokenizer: { type: 'string', description: 'model directory holding tokenizer.json' },
-    out: { type: 'string', description: 'output directory (<split>.arrow + dataset.json)' },
-    'max-length': { type: 'string', description: 'longest sequence in tokens (default 512)' },
-    'min-score': { type: 'string', description: 'drop rows whose translation score is below this' },
-    validation: { type: 'string', description: 'fraction of ids hashed into validation.arrow (default 0)' },
-    limit: { type: 'string', description: 'read at most N source records' },
-    template: { type: 'string', description: 'prompt template name (default alpaca)' },
-    format: { type: 'string', description: 'input format when the extension does not tell (json, jsonl, parquet, arrow)' },
-    jobs: { type: 'string', description: `tokenising jobs: the main thread and N - 1 worker threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number` },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
+    input: valueOption('source files/folders: parallel en_*/<lang>_* JSON, Alpaca JSON/JSONL, Parquet, HF Arrow', { multiple: true }),
+    'target-input': valueOption('row-aligned translated Alpaca file(s) (two-file form; needs --lang)', { multiple: true }),
+    lang: valueOption('language of --target-input (e.g. vi, ar)'),
+    languages: valueOption('comma-separated languages to keep from the parallel form (default all)'),
+    tokenizer: valueOption('model directory holding tokenizer.json'),
+    out: valueOption('output directory (<split>.arrow + dataset.json)'),
+    'max-length': valueOption('longest sequence in tokens (default 512)'),
+    'min-score': valueOption('drop rows whose translation score is below this'),
+    validation: valueOption('fraction of ids hashed into validation.arrow (default 0)'),
+    limit: valueOption('read at most N source records'),
+    template: valueOption('prompt template name (default alpaca)'),
+    format: valueOption('input format when the extension does not tell (json, jsonl, parquet, arrow)'),
+    jobs: valueOption(`tokenising jobs: the main thread and N - 1 worker threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number`),
+    json: switchOption('print the summary as JSON'),
   },
   longInputs:
     'sequences longer than --max-length are cut at the end of the response (counted as truncated); an example whose prompt alone reaches --max-length is dropped (counted as too long).',

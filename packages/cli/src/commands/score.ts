@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName, type CausalLM } from '@dft/core';
-import { loadModel, MODEL_HELP, REVISION_OPTION } from '../load-model.js';
-import { BACKEND_OPTION, stringOpt, UsageError, type Command } from '../command.js';
+import { loadModel, MODEL_OPTIONS } from '../load-model.js';
+import { BACKEND_OPTION, type Command, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
 
 /** One input line: token ids, or a text to encode with the model's tokenizer. */
 interface InputRow {
@@ -41,10 +41,9 @@ export const scoreCommand: Command = {
   summary: 'per-token log-probabilities and perplexity of sequences (JSONL rows {"ids": [...]} or {"text": "..."})',
   usage: 'dft score --model <dir> --input seqs.jsonl [--json]',
   options: {
-    model: { type: 'string', description: MODEL_HELP },
-    revision: REVISION_OPTION,
-    input: { type: 'string', description: 'JSONL file: one {"ids": [..]} or {"text": ".."} per line' },
-    json: { type: 'boolean', description: 'print one JSON array of {tokens, nll, logprobs}' },
+    ...MODEL_OPTIONS,
+    input: valueOption('JSONL file: one {"ids": [..]} or {"text": ".."} per line'),
+    json: switchOption('print one JSON array of {tokens, nll, logprobs}'),
     backend: BACKEND_OPTION,
   },
   longInputs:

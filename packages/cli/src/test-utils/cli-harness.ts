@@ -60,14 +60,8 @@ export function readJson<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-interface SliceRecord {
-  en_instruction: string;
-  en_input: string;
-  en_output: string;
-  zh_instruction: string;
-  zh_input: string;
-  zh_output: string;
-}
+/** A record of the bundled en–zh slice: the three Alpaca fields in each language. */
+type SliceRecord = Record<`${'en' | 'zh'}_${'instruction' | 'input' | 'output'}`, string>;
 
 /**
  * Writes the first `n` records of the bundled slice that have no input and short texts (so that a tiny maxLength
