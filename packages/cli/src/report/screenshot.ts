@@ -48,6 +48,18 @@ export interface ScreenshotOptions {
 
 export type ScreenshotResult = { png: string } | { skipped: string };
 
+/** Chromium without a window, GPU, network chatter or first-run pages: a page in, a PNG out. */
+export const HEADLESS_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--hide-scrollbars',
+] as const;
+
 /**
  * Renders an HTML file to a PNG with headless Chromium, written to a temp name and renamed. Resolves
  * `{skipped: why}` (and writes nothing) when no browser is installed, so callers can log it and go on.
@@ -62,14 +74,7 @@ export async function screenshotHtml(htmlFile: string, pngFile: string, opts: Sc
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp.png`);
   const profile = mkdtempSync(join(tmpdir(), 'dft-chromium-'));
   const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--hide-scrollbars',
+    ...HEADLESS_FLAGS,
     `--user-data-dir=${profile}`,
     `--screenshot=${tmp}`,
     `--window-size=${opts.width ?? 1280},${opts.height ?? 1000}`,

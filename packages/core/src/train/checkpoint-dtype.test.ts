@@ -8,6 +8,8 @@ import { parseConfig, type ModelDtype } from '../model/config.js';
 import { initialParameters } from '../model/init.js';
 import { CausalLM } from '../model/model.js';
 import { loadPretrained } from '../model/pretrained.js';
+// @ts-expect-error: a plain .mjs module shared with the distributed tests' rank entry (no types)
+import { TOY_LLAMA_CONFIG } from '../distributed/test-fixtures/toy-task.mjs';
 import { useBackend } from '../test-utils/fixtures.js';
 import { Trainer, type LossFn } from './trainer.js';
 import { OPTIMIZER_FILE, readTrainerState, restoreOptimizer, saveTrainingCheckpoint } from './training-checkpoint.js';
@@ -18,17 +20,7 @@ afterAll(() => {
 });
 
 function modelIn(dtype: ModelDtype): CausalLM {
-  const config = parseConfig({
-    model_type: 'llama',
-    vocab_size: 40,
-    hidden_size: 16,
-    intermediate_size: 24,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-    initializer_range: 0.2,
-    torch_dtype: dtype,
-  });
+  const config = parseConfig({ ...TOY_LLAMA_CONFIG, torch_dtype: dtype });
   return new CausalLM(config, initialParameters(config, 5));
 }
 

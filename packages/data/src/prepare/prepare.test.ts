@@ -17,6 +17,17 @@ const root = tempDir();
 let n = 0;
 const out = () => join(root, `out${n++}`);
 const raw = parallelRows();
+/** The example prepare makes of a raw parallel row: the zh side, with the English side beside it. */
+const zhExample = (id: string, src: (typeof raw)[number]) => ({
+  id,
+  lang: 'zh',
+  instruction: src.zh_instruction,
+  input: src.zh_input,
+  output: src.zh_output,
+  enInstruction: src.en_instruction,
+  enInput: src.en_input,
+  enOutput: src.en_output,
+});
 const isEmpty = (r: (typeof raw)[number]) => !r.zh_instruction.trim() || !r.zh_output.trim() || !r.en_instruction.trim() || !r.en_output.trim();
 const readTable = (p: string): Table => tableFromIPC(readFileSync(p));
 const col = (t: Table, c: string) => t.getChild(c)!.toArray() as unknown[];
@@ -49,16 +60,7 @@ describe('prepareParallel on 300 rows of alpaca-en-zh', () => {
     for (const r of rows) {
       const i = Number(r.id.split('#')[1]);
       const src = raw[i]!;
-      expect(r).toEqual({
-        id: `alpaca-en-zh-300.json#${i}`,
-        lang: 'zh',
-        instruction: src.zh_instruction,
-        input: src.zh_input,
-        output: src.zh_output,
-        enInstruction: src.en_instruction,
-        enInput: src.en_input,
-        enOutput: src.en_output,
-      });
+      expect(r).toEqual(zhExample(`alpaca-en-zh-300.json#${i}`, src));
     }
   });
 
@@ -71,16 +73,7 @@ describe('prepareParallel on 300 rows of alpaca-en-zh', () => {
     const stored = Object.fromEntries(tokenCols.map((c) => [c, lists(t, c)]));
     for (let r = 0; r < 25; r++) {
       const src = raw[Number(ids[r]!.split('#')[1])]!;
-      const [want] = await et.tokenizeBatch([{
-        id: ids[r]!,
-        lang: 'zh',
-        instruction: src.zh_instruction,
-        input: src.zh_input,
-        output: src.zh_output,
-        enInstruction: src.en_instruction,
-        enInput: src.en_input,
-        enOutput: src.en_output,
-      }]);
+      const [want] = await et.tokenizeBatch([zhExample(ids[r]!, src)]);
       if (!want!.ok) throw new Error('unexpected drop');
       const w = want.value;
       const conts = [w.response, w.enQuery, w.enResponse, w.enSftResponse];

@@ -2,23 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { ALPACA_TEMPLATE, queryText, renderPrompt, resolveTemplate } from './templates.js';
 
 describe('Alpaca templates', () => {
-  it('renders the with-input form character for character', () => {
-    const r = renderPrompt(ALPACA_TEMPLATE, 'Translate.', 'Hello');
-    expect(r.text).toBe(
-      'Below is an instruction that describes a task, paired with an input that provides further context. ' +
+  it.each([
+    {
+      form: 'the with-input form, character for character',
+      instruction: 'Translate.',
+      input: 'Hello',
+      text:
+        'Below is an instruction that describes a task, paired with an input that provides further context. ' +
         'Write a response that appropriately completes the request.\n\n### Instruction:\nTranslate.\n\n### Input:\nHello\n\n### Response:',
-    );
-    expect(r.text.slice(r.queryStartChar, r.queryEndChar)).toBe('Translate.\n\n### Input:\nHello');
+      query: 'Translate.\n\n### Input:\nHello',
+    },
+    {
+      form: 'the no-input form when input is the empty string, as stanford_alpaca does',
+      instruction: 'Say hi.',
+      input: '',
+      text:
+        'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' +
+        '### Instruction:\nSay hi.\n\n### Response:',
+      query: 'Say hi.',
+    },
+  ])('renders $form', ({ instruction, input, text, query }) => {
+    const r = renderPrompt(ALPACA_TEMPLATE, instruction, input);
+    expect(r.text).toBe(text);
+    expect(r.text.slice(r.queryStartChar, r.queryEndChar)).toBe(query);
   });
 
-  it('uses the no-input form when input is the empty string, as stanford_alpaca does', () => {
-    const r = renderPrompt(ALPACA_TEMPLATE, 'Say hi.', '');
-    expect(r.text).toBe(
-      'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' +
-        '### Instruction:\nSay hi.\n\n### Response:',
-    );
-    expect(r.text.slice(r.queryStartChar, r.queryEndChar)).toBe('Say hi.');
-    // whitespace-only input is not empty: with-input form (stanford tests `input != ""`)
+  it('uses the with-input form for whitespace-only input (stanford tests `input != ""`)', () => {
     expect(renderPrompt(ALPACA_TEMPLATE, 'x', ' ').text).toContain('### Input:\n \n\n### Response:');
   });
 

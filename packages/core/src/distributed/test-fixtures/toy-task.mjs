@@ -9,18 +9,21 @@
 export const STEPS = [[2, 2], [3, 2], [1], [2, 2, 1]];
 const T = 8;
 
+/** A two-layer LLaMA small enough to train in milliseconds (grouped-query attention included), as config.json. */
+export const TOY_LLAMA_CONFIG = {
+  model_type: 'llama',
+  vocab_size: 40,
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  max_position_embeddings: 32,
+  initializer_range: 0.2,
+};
+
 export function toyTask({ tf, parseConfig, CausalLM, initialParameters }) {
-  const config = parseConfig({
-    model_type: 'llama',
-    vocab_size: 40,
-    hidden_size: 16,
-    intermediate_size: 24,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-    max_position_embeddings: 32,
-    initializer_range: 0.2,
-  });
+  const config = parseConfig(TOY_LLAMA_CONFIG);
   const example = (i) => Array.from({ length: T }, (_, t) => (i * 7 + t * 3 + ((i * t) % 5)) % config.vocabSize);
   return {
     newModel: (seed) => new CausalLM(config, initialParameters(config, seed)),
