@@ -77,9 +77,16 @@ describe('dft train --workers: configuration', () => {
   });
 
   it('one GPU per rank: the local rank-th of CUDA_VISIBLE_DEVICES, or of 0..N-1', () => {
-    expect([0, 1].map((r) => gpuOf(r, 2, '3,5'))).toEqual(['3', '5']);
-    expect([0, 1, 2].map((r) => gpuOf(r, 3, undefined))).toEqual(['0', '1', '2']);
-    expect(() => gpuOf(0, 4, '0,1')).toThrow('4 ranks on this host need 4 GPUs, but CUDA_VISIBLE_DEVICES lists 2 (0,1)');
+    expect([0, 1].map((r) => gpuOf(r, 2, '3,5', undefined))).toEqual(['3', '5']);
+    expect([0, 1, 2].map((r) => gpuOf(r, 3, undefined, undefined))).toEqual(['0', '1', '2']);
+    expect(() => gpuOf(0, 4, '0,1', undefined)).toThrow('4 ranks on this host need 4 GPUs, but CUDA_VISIBLE_DEVICES lists 2 (0,1)');
+  });
+
+  it("under Slurm's --gpus-per-task a rank keeps the device Slurm bound to its task", () => {
+    // Slurm sets each task's CUDA_VISIBLE_DEVICES to its own GPU: local ranks 0..3 see "4", "5", "6", "7".
+    expect([0, 1, 2, 3].map((r) => gpuOf(r, 4, String(4 + r), '1'))).toEqual(['4', '5', '6', '7']);
+    expect(gpuOf(1, 2, '2,3', '2')).toBe('2');
+    expect(() => gpuOf(0, 2, undefined, '1')).toThrow('Slurm gave each task 1 GPU(s) (SLURM_GPUS_PER_TASK), but CUDA_VISIBLE_DEVICES is unset for rank 0');
   });
 });
 
