@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanLeftovers } from './leftovers.js';
+import { processStartMs } from './out-lock.js';
 import { deadPid } from './test-pids.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dft-leftovers-'));
@@ -52,5 +53,22 @@ describe('crash leftovers', () => {
     expect(said).toContain(`removed ${join(dir, `step-000004.tmp-${dead}-0a1b2c3d`)}, left by process ${dead} which is no longer running`);
     expect(said).toContain(`kept ${join(dir, `step-000005.tmp-${live}-0a1b2c3d`)}: its process ${live} is still running`);
     expect(cleanLeftovers(dir).filter((d) => d.action !== 'kept')).toEqual([]); // a second pass finds nothing more
+  });
+
+  it('removes an entry whose pid now belongs to a process that started after the entry was last written (a reused pid)', () => {
+    const live = sleeper.pid!;
+    const started = processStartMs(live)!;
+    expect(Math.abs(started - Date.now())).toBeLessThan(10 * 60_000); // the sleeper started with this file
+    const reused = join(dir, `step-000007.tmp-${live}-99aabbcc`);
+    mkdirSync(reused);
+    writeFileSync(join(reused, 'model.safetensors'), 'left by an earlier process with the same pid');
+    const hourAgo = new Date(started - 3_600_000);
+    utimesSync(reused, hourAgo, hourAgo);
+    const written = join(dir, `.log.jsonl.${live}.0badf00d.tmp`);
+    writeFileSync(written, 'being written by the live process');
+    const said: string[] = [];
+    const done = cleanLeftovers(dir, (l) => said.push(l)).filter((d) => d.name.includes('99aabbcc') || d.name.includes('0badf00d'));
+    expect(done.map((d) => `${d.action} ${d.name}`).sort()).toEqual([`kept .log.jsonl.${live}.0badf00d.tmp`, `removed step-000007.tmp-${live}-99aabbcc`]);
+    expect(said).toContain(`removed ${reused}, left by process ${live} which has ended (pid ${live} now belongs to a later process)`);
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from './out-lock.js';
+import { processAlive, processStartMs } from './out-lock.js';
 
 /**
  * Names of the temporary entries dft's atomic writers leave when their process dies mid-write:
@@ -11,6 +11,18 @@ import { processAlive } from './out-lock.js';
 const TEMP_FOLDER = /^(.+)\.(tmp|old)-(\d+)-[0-9a-f]{8}$/;
 const TEMP_FILE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
+/**
+ * Whether process `pid` may be the writer of an entry last modified at `mtimeMs`: it is alive and had started by
+ * then. A live process that started later reused the pid of a dead writer. Where the start time cannot be read, a
+ * live pid counts as the writer (keeping an entry is the safe side).
+ */
+function mayBeWriter(pid: number, mtimeMs: number): boolean {
+  if (!processAlive(pid)) return false;
+  const started = processStartMs(pid);
+  // 1 s of slack: the start time has a resolution of 10 ms, and file systems round modification times.
+  return started === undefined || started <= mtimeMs + 1000;
+}
+
 export interface Leftover {
   name: string;
   pid: number;
@@ -19,9 +31,9 @@ export interface Leftover {
 
 /**
  * Cleans the temporary entries of dead processes directly under `dir`. Call it while holding the folder's lock
- * (out-lock.ts): then no other dft run writes there, and an entry whose pid is not a live process can only be the
- * remains of a crash. An entry whose pid is alive is kept (a worker orphaned by a killed run may still be writing
- * it). A folder moved aside (`.old-`) whose replacement never arrived is moved back instead of deleted, so a crash
+ * (out-lock.ts): then no other dft run writes there, and an entry whose writer is not alive can only be the
+ * remains of a crash. An entry whose writer may still be alive is kept (a worker orphaned by a killed run may still
+ * be writing it); a live pid that started after the entry's last change belongs to a later process. A folder moved aside (`.old-`) whose replacement never arrived is moved back instead of deleted, so a crash
  * between the two renames of a directory replacement loses nothing.
  */
 export function cleanLeftovers(dir: string, say: (line: string) => void = () => {}): Leftover[] {
@@ -33,7 +45,7 @@ export function cleanLeftovers(dir: string, say: (line: string) => void = () => 
     if (!folder && !file) continue;
     const pid = Number(folder ? folder[3] : file![2]);
     const path = join(dir, entry.name);
-    if (processAlive(pid)) {
+    if (mayBeWriter(pid, statSync(path).mtimeMs)) {
       done.push({ name: entry.name, pid, action: 'kept' });
       say(`kept ${path}: its process ${pid} is still running`);
       continue;
@@ -46,7 +58,8 @@ export function cleanLeftovers(dir: string, say: (line: string) => void = () => 
     }
     rmSync(path, { recursive: true, force: true });
     done.push({ name: entry.name, pid, action: 'removed' });
-    say(`removed ${path}, left by process ${pid} which is no longer running`);
+    const gone = processAlive(pid) ? `which has ended (pid ${pid} now belongs to a later process)` : 'which is no longer running';
+    say(`removed ${path}, left by process ${pid} ${gone}`);
   }
   return done;
 }

@@ -70,6 +70,21 @@ export function processStartTicks(pid: number): number | undefined {
 }
 
 /**
+ * When process `pid` started, in ms since the epoch (Linux: its start in clock ticks after boot, and the boot time
+ * from /proc/stat; the kernel reports ticks at USER_HZ = 100 on every architecture).
+ */
+export function processStartMs(pid: number): number | undefined {
+  const ticks = processStartTicks(pid);
+  if (ticks === undefined) return undefined;
+  try {
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(btime) ? btime * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether the run that wrote lock `h` (on this host) still runs: its pid is alive and, where the lock recorded the
  * boot and the start time, the process with that pid is the same one (not a later process that reused the pid).
  */
