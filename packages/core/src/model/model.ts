@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gatedActivation, rmsNorm, stopGradient } from '@dft/ops';
+import { frozenMatMul } from '@dft/ops/internal';
 import '../backend/gradients.js';
 import { attentionBias, positionIds } from './attention-mask.js';
 import type { ModelConfig } from './config.js';
 import { parameterSpecs } from './config.js';
+import { embeddingLookup } from './embedding-lookup.js';
 import { KVCache } from './kv-cache.js';
 import { recomputeInBackward } from './recompute.js';
 import { applyRope, inverseFrequencies, ropeTables } from './rope.js';
@@ -190,7 +192,7 @@ export class CausalLM {
 
   private embed(ids: tf.Tensor2D): tf.Tensor3D {
     const c = this.config;
-    const x = tf.gather(this.p('model.embed_tokens.weight'), tf.cast(ids, 'int32')) as tf.Tensor3D;
+    const x = embeddingLookup(this.p('model.embed_tokens.weight') as tf.Tensor2D, tf.cast(ids, 'int32'));
     // Gemma scales by sqrt(hidden) rounded to the activation dtype (float32 here).
     return this.gemma ? tf.mul(x, Math.fround(Math.sqrt(c.hiddenSize))) : x;
   }
@@ -206,13 +208,19 @@ export class CausalLM {
     return tf.reshape(tf.matMul(tf.reshape(x, [b * t, d]), w), [b, t, w.shape[1]]);
   }
 
+  /**
+   * The LM head: a tied `[vocab, hidden]` embedding is multiplied transposed in place (no transposed copy, and its
+   * gradient comes out `[vocab, hidden]` directly); a frozen head (the logit lens) is a constant of the backward pass,
+   * so it is neither copied nor given a gradient.
+   */
   private head(normed: tf.Tensor3D, frozen: boolean): tf.Tensor3D {
     const c = this.config;
-    let w: tf.Tensor2D = c.tieWordEmbeddings
-      ? tf.transpose(this.p('model.embed_tokens.weight') as tf.Tensor2D)
-      : (this.p('lm_head.weight') as tf.Tensor2D);
-    if (frozen) w = stopGradient(w);
-    const logits = this.linear(normed, w);
+    const tied = c.tieWordEmbeddings;
+    const w = this.p(tied ? 'model.embed_tokens.weight' : 'lm_head.weight') as tf.Tensor2D;
+    const [b, t, d] = normed.shape;
+    const x = tf.reshape(normed, [b * t, d]) as tf.Tensor2D;
+    const z = frozen ? frozenMatMul(x, w, tied) : tf.matMul(x, w, false, tied);
+    const logits = tf.reshape(z, [b, t, c.vocabSize]) as tf.Tensor3D;
     return c.finalLogitSoftcapping ? softcap(logits, c.finalLogitSoftcapping) : logits;
   }
 

@@ -53,13 +53,16 @@ export interface MemoryPlan {
 }
 
 const F32 = 4;
+/** Logits per pass above which `dft train` chunks the LM-head losses by default (as @dft/losses does). */
+const LOGITS_CHUNK_ELEMENTS = 2 ** 24;
 
 /**
  * Elements of every tensor the forward of one decoder layer creates, op by op as the model runs them (composite
  * kernels: each norm is square/mean/add/rsqrt/mul/mul; each linear a reshape, a product and a reshape, and tfjs
  * counts a reshape's bytes like any tensor's; rotary embedding split/neg/concat/mul/mul/add; attention scores
- * [heads, T, T] scaled, soft-capped (Gemma-2), biased and soft-maxed). tfjs keeps every one of them until the
- * backward pass ends, and the backward keeps a gradient of each as large as it.
+ * [heads, T, T] scaled, soft-capped (Gemma-2), biased and soft-maxed, each kept twice: as an op's output and as the
+ * input the next op saves for its gradient, a clone tfjs counts like any tensor). tfjs keeps every one of them until
+ * the backward pass ends, and the backward keeps a gradient of each as large as it.
  */
 function layerElements(c: ModelConfig, B: number, T: number): number {
   const N = B * T;
@@ -72,7 +75,7 @@ function layerElements(c: ModelConfig, B: number, T: number): number {
   const gqa = c.numHeads !== c.numKvHeads ? 2 * N * Q : 0;
   // q and k: projection (input reshape, product, reshape, 4-D reshape), rotary (5.5), transpose; v: no rotary.
   const attention = 3 * N * D + (4 + 5.5) * N * Q + N * Q + (4 + 5.5) * N * K + N * K + 4 * N * K + gqa + N * Q /* kᵀ */ +
-    S * (c.attnLogitSoftcapping ? 7 : 4) + 4 * N * Q /* out, transpose, reshape, o input */ + 2 * N * D;
+    S * (c.attnLogitSoftcapping ? 11 : 8) + 4 * N * Q /* out, transpose, reshape, o input */ + 2 * N * D;
   const activation = c.activation === 'silu' ? 3 * N * I : 10 * N * I;
   const mlp = 2 * (N * D + 2 * N * I) + activation + N * I + 2 * N * D;
   const norms = c.modelType === 'gemma2' ? 4 : 2;
@@ -80,18 +83,25 @@ function layerElements(c: ModelConfig, B: number, T: number): number {
 }
 
 /** Elements of one pass through the final norm and LM head over `tokens` tokens, with its cross-entropy. */
-function headElements(c: ModelConfig, tokens: number, lens: boolean): number {
+function headElements(c: ModelConfig, tokens: number): number {
   const D = c.hiddenSize;
   const V = c.vocabSize;
   const norm = 3 * tokens * D + 3 * tokens;
-  // Tied heads transpose the embedding (a weight-sized tensor); the lens heads are frozen (a stopped copy).
-  const weightCopies = (c.tieWordEmbeddings ? 1 : 0) + (lens ? 1 : 0);
-  const logits = tokens * D + 2 * tokens * V + (c.finalLogitSoftcapping ? 3 * tokens * V : 0) + tokens * V /* loss reshape */;
-  return norm + weightCopies * V * D + logits;
+  // The head reads its weight in place (a tied embedding through a transposed product, a frozen lens head as a
+  // constant of the backward pass): no weight-sized copy. Logits: input reshape, product, reshape, soft-cap, loss reshape.
+  const logits = tokens * D + 2 * tokens * V + (c.finalLogitSoftcapping ? 3 * tokens * V : 0) + tokens * V;
+  return norm + logits;
 }
 
-/** The forward passes of one micro-batch: [layers run, whether a head projects it, whether it is a lens]. */
-function passes(s: PlanSettings, L: number): { layers: number; head: 'none' | 'final' | 'lens'; grad: boolean }[] {
+/** One forward pass of a micro-batch: layers run, which head projects it (a lens head is frozen), whether it is differentiated. */
+interface Pass {
+  layers: number;
+  head: 'none' | 'final' | 'lens';
+  grad: boolean;
+}
+
+/** The forward passes of one micro-batch, in the order the objective runs them. */
+function passes(s: PlanSettings, L: number): Pass[] {
   switch (s.method) {
     case 'sft':
     case 'tft':
@@ -115,73 +125,87 @@ function passes(s: PlanSettings, L: number): { layers: number; head: 'none' | 'f
 }
 
 /**
- * Elements of parameter gradients alive at the end of the backward: tfjs keeps the gradient of every use of a
- * variable (one per pass that reads it; the frozen lens heads' stopped copies get zeros) until the backward ends,
- * plus the running sum of a variable read more than once.
+ * The backward pass of one micro-batch as tfjs runs it, replayed event by event over tensor elements. Every tensor
+ * the forward keeps stays alive until the backward ends, and so does every gradient the backward produces (tfjs frees
+ * them all at its end), so the live total only grows, except for the scratch of a phase: a recomputed layer (its
+ * replay and that replay's own backward, freed once the layer's gradients are out) or one chunk of a chunked loss.
+ * The passes are differentiated last to first; in each, the head's loss, then the layers from the top, then the
+ * embedding lookup. A parameter read by several passes gets one gradient per read: tfjs keeps each, plus a running
+ * sum that replaces the previous one (while adding, the old sum, the new term and the new sum are alive at once).
+ * The peak is the largest live total at any event. Counted as tfjs counts (`peakBytes`): a saved input is a clone,
+ * which tfjs counts as a tensor of its own though it shares the buffer.
  */
-function parameterGradientElements(c: ModelConfig, s: PlanSettings): number {
-  const sizes = new Map(parameterSpecs(c).map((p) => [p.name, p.shape.reduce((a, b) => a * b, 1)]));
-  const uses = new Map<string, number>();
-  const use = (name: string) => uses.set(name, (uses.get(name) ?? 0) + 1);
-  for (const p of passes(s, c.numLayers)) {
-    if (!p.grad) continue;
-    use('model.embed_tokens.weight');
-    for (const name of sizes.keys()) {
-      const layer = /^model\.layers\.(\d+)\./.exec(name);
-      if (layer && Number(layer[1]) < p.layers) use(name);
-    }
-    if (p.head === 'none') continue;
-    use('model.norm.weight');
-    use(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-  }
-  let n = 0;
-  for (const [name, k] of uses) n += sizes.get(name)! * (k > 1 ? k + 1 : k);
-  return n;
-}
-
-/** Activation bytes of one micro-batch's forward and backward at their peak. */
-function activationBytes(c: ModelConfig, s: PlanSettings, checkpointing: boolean): { total: number; logits: number } {
-  const B = s.microBatch;
-  const T = s.seqLen;
-  const N = B * T;
+function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolean): { peak: number; gradients: number; logits: number } {
+  const N = s.microBatch * s.seqLen;
   const D = c.hiddenSize;
   const V = c.vocabSize;
-  const layer = layerElements(c, B, T);
-  const LOGITS_CHUNK_ELEMENTS = 2 ** 24;
+  const layer = layerElements(c, s.microBatch, s.seqLen);
   const chunkTokens = s.lossChunkTokens ?? (N * V > LOGITS_CHUNK_ELEMENTS ? Math.max(1, Math.floor(LOGITS_CHUNK_ELEMENTS / V)) : 0);
   const chunked = chunkTokens > 0 && chunkTokens < N;
   const chunk = chunked ? chunkTokens : N;
-  let kept = 0;
+  const specs = parameterSpecs(c).map((p) => ({ name: p.name, size: p.shape.reduce((a, b) => a * b, 1) }));
+  const parameters = specs.reduce((n, p) => n + p.size, 0);
+  // Frozen parameters get no gradient: the trainable share of every parameter's gradient.
+  const share = (s.trainableParams ?? parameters) / parameters;
+  const sizeOf = new Map(specs.map((p) => [p.name, p.size * share]));
+  const headWeight = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const embedElements = N * D * (c.modelType === 'gemma2' ? 2 : 1);
+  // A chunked loss keeps the normed hidden states only (its head is data); a whole one every tensor of the head.
+  const headKept = (p: Pass) => (p.head === 'none' ? 0 : chunked ? 3 * N * D + 3 * N + 2 * N * D : headElements(c, N));
+  const kept = (p: Pass) => embedElements + (checkpointing ? p.layers * 2 * N * D : p.layers * layer) + headKept(p);
+
+  const all = passes(s, c.numLayers);
+  let live = 0;
   let gradOnly = 0;
-  let biggestHead = 0;
-  let lossBackward = 0;
-  for (const p of passes(s, c.numLayers)) {
-    const embed = N * D * (c.modelType === 'gemma2' ? 2 : 1);
-    // Checkpointed: a layer keeps its input and output; the backward replays one layer at a time.
-    const layers = checkpointing ? p.layers * 2 * N * D : p.layers * layer;
-    // A chunked loss keeps the normed hidden states only (the head is applied as data, without weight copies) and
-    // recomputes each chunk's logits in its backward.
-    const head = p.head === 'none' ? 0 : chunked ? 3 * N * D + 3 * N + 2 * N * D : headElements(c, N, p.head === 'lens');
-    const forward = embed + layers + head;
-    if (p.grad) kept += forward;
-    else gradOnly = Math.max(gradOnly, forward); // a pass without gradient frees its tensors when it ends
-    biggestHead = Math.max(biggestHead, p.head === 'none' ? 0 : chunk * V);
-    if (p.head === 'none') continue;
-    if (chunked) {
-      // One chunk's logits, softmax, one-hot, difference, scaled (and the soft-cap's derivative), plus the head
-      // gradient's running sum and its chunk term for a trained head.
-      const perChunk = (c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (p.head === 'final' ? 2 * V * D : 0);
-      lossBackward = Math.max(lossBackward, perChunk);
-    } else {
-      // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of the
-      // tape, so its four logits-sized tensors live until the backward ends.
-      lossBackward += 4 * N * V;
-    }
+  for (const p of all) {
+    if (p.grad) live += kept(p);
+    else gradOnly = Math.max(gradOnly, kept(p)); // a pass without gradient frees its tensors when it ends
   }
-  // Gradients of the kept tensors (as large as they are), plus the replay of one layer when checkpointing.
-  const replay = checkpointing ? 2 * layer : 0;
-  const total = 2 * kept + replay + lossBackward + gradOnly;
-  return { total: F32 * total, logits: F32 * 2 * biggestHead };
+  let peak = live + gradOnly;
+  const at = (scratch: number) => (peak = Math.max(peak, live + scratch));
+  const reads = new Map<string, number>();
+  let gradients = 0;
+  const parameterGradient = (name: string) => {
+    const size = sizeOf.get(name)!;
+    const k = (reads.get(name) ?? 0) + 1;
+    reads.set(name, k);
+    at(k > 1 ? 2 * size : size);
+    live += size;
+    gradients += size;
+  };
+  for (const p of [...all].reverse()) {
+    if (!p.grad) continue;
+    if (p.head !== 'none') {
+      const trained = p.head === 'final';
+      if (chunked) {
+        // One chunk's logits, softmax, one-hot, difference, scaled (and the soft-cap's derivative); for a trained
+        // head, the chunk's term of the weight gradient and the running sum over chunks (old sum, term, new sum).
+        const sums = Math.min(Math.ceil(N / chunk), 3);
+        at((c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (trained ? sums * sizeOf.get(headWeight)! : 0));
+      } else {
+        // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of
+        // the tape: its four logits-sized tensors live until the backward ends.
+        live += 4 * N * V;
+      }
+      live += headKept(p);
+      parameterGradient('model.norm.weight');
+      if (trained) parameterGradient(headWeight);
+    }
+    for (let i = p.layers - 1; i >= 0; i--) {
+      const names = specs.filter((q) => q.name.startsWith(`model.layers.${i}.`)).map((q) => q.name);
+      if (checkpointing) {
+        // The replay of the layer and its backward (each as large as the layer's forward) with its gradients.
+        at(2 * layer + names.reduce((n, name) => n + sizeOf.get(name)!, 0));
+        live += 2 * N * D;
+      } else {
+        live += layer;
+      }
+      for (const name of names) parameterGradient(name);
+    }
+    live += embedElements;
+    parameterGradient('model.embed_tokens.weight');
+  }
+  return { peak, gradients, logits: all.some((p) => p.head !== 'none') ? 2 * chunk * V : 0 };
 }
 
 /** Per-rank memory of a training step: weights, gradients, AdamW moments (sharded by ZeRO), activations. */
@@ -194,23 +218,26 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const parameters = parameterSpecs(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
   const trainable = s.trainableParams ?? parameters;
   const weights = F32 * parameters;
-  // The gradients of one micro-batch's backward (every use of a parameter), and the running sum when micro-batches
+  const checkpointing = s.gradientCheckpointing ?? false;
+  const run = backwardElements(c, s, checkpointing);
+  const other = backwardElements(c, s, !checkpointing);
+  // The gradients of one micro-batch's backward (every read of a parameter), and the running sum when micro-batches
   // accumulate. The backward produces every gradient before the reduction, so ZeRO-2's reduce-scatter frees them
   // only after the peak.
-  const perUse = Math.round(parameterGradientElements(c, s) * (trainable / parameters));
-  const gradients = F32 * (perUse + ((s.accumulation ?? 1) > 1 ? trainable : 0));
+  const accumulated = (s.accumulation ?? 1) > 1 ? trainable : 0;
+  const gradients = F32 * Math.round(run.gradients + accumulated);
   const optimizer = stage > 0 ? 2 * F32 * Math.ceil(trainable / workers) : 2 * F32 * trainable;
-  const checkpointing = s.gradientCheckpointing ?? false;
-  const act = activationBytes(c, s, checkpointing);
-  const other = activationBytes(c, s, !checkpointing);
+  // Activations: the rest of the backward's peak (kept tensors, their gradients, the scratch of the peak's phase).
+  const activationsOf = (r: { peak: number; gradients: number }) => F32 * Math.round(r.peak - r.gradients);
+  const activations = activationsOf(run);
   const largest = Math.max(...parameterSpecs(c).map((p) => p.shape.reduce((a, b) => a * b, 1)));
   const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
   const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer ? 2 : 14);
-  const backward = weights + gradients + optimizer + act.total;
+  const backward = weights + gradients + optimizer + activations;
   return {
-    perRank: { weights, gradients, optimizer, activations: act.total, logitsChunk: act.logits, update, total: Math.max(backward, update) },
-    activationsWithCheckpointing: checkpointing ? act.total : other.total,
-    activationsWithoutCheckpointing: checkpointing ? other.total : act.total,
+    perRank: { weights, gradients, optimizer, activations, logitsChunk: F32 * run.logits, update, total: Math.max(backward, update) },
+    activationsWithCheckpointing: checkpointing ? activations : activationsOf(other),
+    activationsWithoutCheckpointing: checkpointing ? activationsOf(other) : activations,
     parameters,
     trainableParameters: trainable,
   };

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The argument type of `tf.customGrad` (not exported by tfjs). */
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * `table[ids]` (rows of a `[vocab, hidden]` embedding) with the gradient tfjs's gather has (the output gradient summed
+ * into the looked-up rows), but keeping only `ids` for the backward pass: tfjs's gather also saves the table, and a
+ * saved tensor is a clone, which tfjs counts as a second table in its memory (a clone shares the buffer, so the
+ * process does not hold it twice, but `peakBytes` and the plan would count a vocabulary-sized tensor per pass).
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
+  const [vocab, hidden] = table.shape;
+  const [batch, time] = ids.shape;
+  const op = tf.customGrad(((w: tf.Tensor2D, idx: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([idx]);
+    return {
+      value: tf.reshape(tf.gather(w, tf.reshape(idx, [-1])), [batch, time, hidden]),
+      gradFunc: (dy: tf.Tensor3D, [saved]: tf.Tensor[]) => [
+        tf.unsortedSegmentSum(tf.reshape(dy, [batch * time, hidden]), tf.reshape(saved!, [-1]) as tf.Tensor1D, vocab),
+        // The ids are data; tfjs wants a float32 gradient for every input.
+        tf.zeros(idx.shape),
+      ],
+    };
+  }) as unknown as CustomGradientFunc);
+  return op(table, ids) as tf.Tensor3D;
+}
