@@ -10,12 +10,15 @@ export interface FitOptions {
   truncate: TruncateSide;
   /** Names the model in messages. */
   model: string;
+  /** The tokenizer's BOS id: a prompt that starts with it keeps it when cut (it is not part of the text). */
+  bosId?: number | null;
 }
 
 /**
  * Makes every prompt fit the context together with its new tokens: prompt + maxNewTokens ≤ limit. A prompt that
- * does not fit is refused (naming the limit), or with `truncate: 'left'` loses its oldest tokens, as HF tokenizers'
- * `truncation_side="left"` and lm-evaluation-harness do, with one warning line per cut prompt through `warn`.
+ * does not fit is refused (naming the limit), or with `truncate: 'left'` loses its oldest text tokens, with one
+ * warning line per cut prompt through `warn`. A leading BOS stays, as with HF tokenizers' `truncation_side="left"`
+ * (special tokens are added after truncation): the model never saw text start mid-sequence without it.
  */
 export function fitPrompts(prompts: number[][], o: FitOptions, warn: (line: string) => void): number[][] {
   const room = o.limit - o.maxNewTokens;
@@ -24,7 +27,9 @@ export function fitPrompts(prompts: number[][], o: FitOptions, warn: (line: stri
     if (ids.length <= room) return ids;
     const over = `prompt ${i + 1} has ${ids.length} tokens: with --max-new-tokens ${o.maxNewTokens} that is ${ids.length + o.maxNewTokens} positions, more than the ${o.limit} (max_position_embeddings) of ${o.model}`;
     if (o.truncate === 'none') throw new Error(`${over}; shorten it, lower --max-new-tokens, or pass --truncate left`);
-    warn(`warning: ${over}: dropped its first ${ids.length - room} tokens (--truncate left)`);
-    return ids.slice(ids.length - room);
+    const head = o.bosId != null && ids[0] === o.bosId ? [o.bosId] : [];
+    const dropped = ids.length - room;
+    warn(`warning: ${over}: dropped ${dropped} tokens after ${head.length ? 'the BOS token' : 'the start'} (--truncate left)`);
+    return [...head, ...ids.slice(head.length + dropped)];
   });
 }

@@ -45,13 +45,13 @@ export const generateCommand: Command = {
     'top-k': valueOption('keep the k most likely tokens, 0 = all (default: generation_config.json, else 50 as transformers)'),
     'repetition-penalty': valueOption('> 1 discourages repeating tokens (default: generation_config.json, else 1)'),
     seed: valueOption('sampling seed (default 0)'),
-    truncate: valueOption('a prompt too long for the context: none = refuse (default) | left = drop its oldest tokens', { choices: ['none', 'left'] }),
+    truncate: valueOption('a prompt too long for the context: none = refuse (default) | left = drop its oldest tokens (a leading BOS stays)', { choices: ['none', 'left'] }),
     stop: valueOption('stop string (repeatable), e.g. "\\n"', { multiple: true }),
     json: switchOption('print one JSON array of {prompt, format, input, inputTokens, text, tokens, finishReason}'),
     backend: BACKEND_OPTION,
   },
   longInputs:
-    "a prompt whose tokens plus --max-new-tokens exceed the model's max_position_embeddings is refused, naming the limit; --truncate left drops its oldest tokens instead, with a warning.",
+    "a prompt whose tokens plus --max-new-tokens exceed the model's max_position_embeddings is refused, naming the limit; --truncate left drops its oldest tokens instead (keeping a leading BOS, as HF's truncation_side=\"left\"), with a warning.",
   examples: [
     'dft generate --model runs/paper/step-001218 --prompt "三原色是什么？"',
     'dft generate --model fixtures/models/tiny-llama --prompt "Once upon a time" --max-new-tokens 20',
@@ -84,7 +84,7 @@ export const generateCommand: Command = {
       format = promptFormat(folder, Boolean(values.raw));
       inputs = await Promise.all(prompts.map((p) => formatPrompt(format, tokenizer, p)));
       const options = decodingOptions(flags, readGenerationConfig(folder), Math.max(...inputs.map((x) => x.ids.length)));
-      const fit = { limit: model.config.maxPositionEmbeddings, maxNewTokens: options.maxNewTokens!, truncate, model: dir };
+      const fit = { limit: model.config.maxPositionEmbeddings, maxNewTokens: options.maxNewTokens!, truncate, model: dir, bosId: tokenizer.special.bosId };
       fed = fitPrompts(inputs.map((x) => x.ids), fit, (l) => process.stderr.write(`${l}\n`));
       result = generate(model, fed, { ...options, seed, stop, tokenizer });
     } finally {

@@ -54,7 +54,7 @@ describe('inputs over the context', () => {
     expect(Number.isFinite(row.nll)).toBe(true);
   });
 
-  it('dft generate refuses a prompt that does not fit with its new tokens; --truncate left keeps its last tokens and warns', async () => {
+  it('dft generate refuses a prompt that does not fit with its new tokens; --truncate left keeps the BOS and the last tokens and warns', async () => {
     const enc = tiny.tokenizer!.encode(longPrompt);
     expect(enc.length).toBeGreaterThan(LIMIT);
     const refused = await dft('generate', '--model', short, '--prompt', 'hi', '--prompt', longPrompt, '--max-new-tokens', '4');
@@ -64,8 +64,13 @@ describe('inputs over the context', () => {
     const cut = await dft('generate', '--model', short, '--prompt', longPrompt, '--max-new-tokens', '4', '--truncate', 'left', '--json');
     expect(cut.code).toBe(0);
     expect(cut.err).toContain(`warning: prompt 1 has ${enc.length} tokens`);
-    expect(cut.err).toContain(`dropped its first ${enc.length - (LIMIT - 4)} tokens (--truncate left)`);
-    const want = generate(tiny.model, [enc.slice(enc.length - (LIMIT - 4))], { maxNewTokens: 4, tokenizer: tiny.tokenizer! });
+    expect(cut.err).toContain(`dropped ${enc.length - (LIMIT - 4)} tokens after the BOS token (--truncate left)`);
+    // As HF's truncation_side="left": the BOS stays, the oldest text tokens go.
+    const bos = tiny.tokenizer!.special.bosId!;
+    expect(enc[0]).toBe(bos);
+    const kept = [bos, ...enc.slice(enc.length - (LIMIT - 5))];
+    expect((JSON.parse(cut.out) as { inputTokens: number[] }[])[0].inputTokens).toEqual(kept);
+    const want = generate(tiny.model, [kept], { maxNewTokens: 4, tokenizer: tiny.tokenizer! });
     expect((JSON.parse(cut.out) as { tokens: number[] }[])[0].tokens).toEqual(want.tokens[0]);
   });
 
