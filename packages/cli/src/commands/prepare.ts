@@ -22,7 +22,7 @@ export const prepareCommand: Command = {
     limit: valueOption('read at most N source records'),
     template: valueOption('prompt template name (default alpaca)'),
     format: valueOption('input format when the extension does not tell (json, jsonl, parquet, arrow)'),
-    jobs: valueOption(`tokenising jobs: the main thread and N - 1 worker threads (default: the number of cores, ${availableParallelism()} here); the output is the same for any number`),
+    jobs: valueOption(`tokenising jobs (default: the number of cores, ${availableParallelism()} here): Rust engine, N encode calls in flight on one tokenizer; JS engine, the main thread and N - 1 worker threads; the output is the same for any number`),
     json: switchOption('print the summary as JSON'),
   },
   longInputs:
