@@ -1,15 +1,9 @@
 export { runCli, COMMANDS } from './cli.js';
 export { UsageError } from './command.js';
 export type { Command, OptionSpec } from './command.js';
-export { DEFAULTS, PRESETS, readConfigFile, resolveConfig } from './train/config.js';
-export type { TrainConfig } from './train/config.js';
-export { runTrainJob } from './train/train-job.js';
-export type { TrainJobResult } from './train/train-job.js';
-export { renderReport } from './report/html-report.js';
-export { lineChart } from './report/svg-chart.js';
+export { PRESETS, readConfigFile, resolveConfig } from './train/config.js';
 export { CHROMIUM_NAMES, findChromium, screenshotHtml } from './report/screenshot.js';
 export type { ScreenshotOptions, ScreenshotResult } from './report/screenshot.js';
-export { toDftBatch } from './train/batch-tensors.js';
 export { scoreIds } from './commands/score.js';
 export { layersCommand, resolveAutoLayers, readLayerExamples, layerDataFile, DEFAULT_LAYERS_LIMIT } from './commands/layers.js';
 export type { AutoLayers, AutoLayersOptions } from './commands/layers.js';

@@ -1,7 +1,8 @@
 /**
  * @dft/core: the decoder transformer (LLaMA family, Gemma-2) with hidden-state hooks and the logit lens, backend
  * selection, Hugging Face checkpoint I/O, generation, the trainer and training run (AdamW, schedules, checkpoints,
- * ZeRO over a Communicator), and the memory planner. What only the CLI needs is in `@dft/core/internal`.
+ * ZeRO over a Communicator), the training job (`TrainingJob`: data, objective, validation, evaluation hooks, report),
+ * and the memory planner. What only the CLI needs is in `@dft/core/internal`.
  */
 export { BACKEND_ORDER, availableBackends, selectBackend } from './backend/select-backend.js';
 export type { BackendName, SelectBackendOptions } from './backend/select-backend.js';
@@ -17,6 +18,21 @@ export type { MpiCollectives } from './distributed/mpi-communicator.js';
 export { WorldOfOne } from './distributed/world-of-one.js';
 export { parameterSpecs, parseConfig } from './model/config.js';
 export type { Activation, ModelConfig, ModelType, ParamSpec } from './model/config.js';
+export { TRAINING_DEFAULTS } from './job/training-config.js';
+export type { TrainingConfig, TrainingSettings } from './job/training-config.js';
+export { TrainingJob } from './job/training-job.js';
+export type {
+  AutoLayerResolver,
+  AutoLayersRequest,
+  TaskEvaluationRequest,
+  TaskEvaluator,
+  TaskScore,
+  TrainBegin,
+  TrainingCallbacks,
+  TrainingJobOptions,
+  TrainingJobResult,
+  WrittenTaskResults,
+} from './job/training-job.js';
 export { generate } from './model/generate.js';
 export type { FinishReason, GenerateOptions, GenerateResult } from './model/generate.js';
 export { hubCacheDir, isHubId, resolveModelDir } from './model/hub-cache.js';
@@ -31,6 +47,8 @@ export type { SamplingOptions } from './model/sampling.js';
 export type { ForwardOptions, ForwardResult, LmHead, LmHeadOptions } from './model/types.js';
 export { planMemory } from './plan/memory-plan.js';
 export type { MemoryPlan, PlanSettings } from './plan/memory-plan.js';
+export { renderReport } from './report/html-report.js';
+export type { ReportInput } from './report/html-report.js';
 export { AdamW } from './train/adamw.js';
 export type { AdamWOptions } from './train/adamw.js';
 export { evaluationLoss } from './train/evaluation-loss.js';

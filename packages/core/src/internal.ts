@@ -3,10 +3,12 @@
  * CLI and the sibling packages, not a stable interface for users; it may change in any release.
  */
 export { findTfjsNode } from './backend/tensorflow/location.js';
+export { toDftBatch } from './job/batch-tensors.js';
+export { checkData } from './job/check-data.js';
+export { scheduleOf } from './job/resume-plan.js';
 export { trainableNames } from './train/grad-utils.js';
 export type { ScheduleAnchor } from './train/lr-schedule.js';
 export { takeMicroBatches } from './train/run-training.js';
 export type { SourceBatch } from './train/run-training.js';
-export { EVENT_FILE_PREFIX } from './train/tensorboard/event-file.js';
 export { TRAINER_STATE_FILE } from './train/training-checkpoint.js';
 export { checkReplicas } from './distributed/replicas.js';

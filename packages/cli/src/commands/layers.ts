@@ -8,7 +8,7 @@ import { LAYERS_FILES, layersReport, layersTable, suggestFromAnalysis, writeLaye
 import { screenshotHtml } from '../report/screenshot.js';
 import type { Pool } from '@dft/losses';
 import { BACKEND_OPTION, type Command, languagesOption, microBatchOption, numberOpt, stringOpt, switchOption, UsageError, valueOption } from '../command.js';
-import { checkData } from '../train/check-data.js';
+import { checkData } from '@dft/core/internal';
 
 /** Rows per target language read for the analysis when no limit is given. */
 export const DEFAULT_LAYERS_LIMIT = 200;

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parameterSpecs, parseConfig, planMemory, type MemoryPlan } from '@dft/core';
+import { parameterSpecs, parseConfig, planMemory, type MemoryPlan, type TrainingConfig } from '@dft/core';
 import { trainableNames } from '@dft/core/internal';
 import { type Command, switchOption } from '../command.js';
 import { modelDirectory } from '../load-model.js';
-import type { TrainConfig } from '../train/config.js';
 import { SETTING_OPTIONS, trainConfigFrom } from './train.js';
 
 const GB = 1e9;
 
-function table(plan: MemoryPlan, c: TrainConfig, perRankBatch: number): string {
+function table(plan: MemoryPlan, c: TrainingConfig, perRankBatch: number): string {
   const row = (name: string, bytes: number, note = '') => `${name.padEnd(34)} ${(bytes / GB).toFixed(2).padStart(9)} GB${note ? `  ${note}` : ''}`;
   const p = plan.perRank;
   const stage = c.workers > 1 ? c.zeroStage : 0;

@@ -1,14 +1,14 @@
-import { WorldOfOne } from '@dft/core';
-import { resultsMarkdown } from '@dft/eval';
+import { TrainingJob, WorldOfOne, type TrainingConfig } from '@dft/core';
+import { resultsMarkdown, type ResultRow } from '@dft/eval';
 import { isMpiLaunch } from '@dft/mpi';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
 import { BACKEND_OPTION, stringOpt, UsageError, type Command, type OptionSpec } from '../command.js';
-import { readConfigFile, resolveConfig, type TrainConfig } from '../train/config.js';
+import { readConfigFile, resolveConfig } from '../train/config.js';
+import { autoLayers, evaluateTasks } from '../train/eval-hooks.js';
 import { settingForHfName } from '../train/hf-training-args.js';
 import { launchMpirun, trainArgs } from '../train/mpirun-launch.js';
 import { joinMpiWorld, pinGpu } from '../train/mpi-world.js';
-import { Progress, SilentProgress } from '../train/progress.js';
-import { runTrainJob } from '../train/train-job.js';
+import { Progress, progressCallbacks, SilentProgress } from '../train/progress.js';
 import { modelDirectory } from '../load-model.js';
 
 /** Flags that override config settings: kebab-case flag → camelCase setting. */
@@ -81,7 +81,7 @@ function hfFlagHint(flag: string): string | undefined {
  * The run configuration from `--config` and the setting flags (defaults ← preset ← file ← flags); `base` settings
  * sit under the file (`dft plan` gives placeholders for the data and output it does not need).
  */
-export function trainConfigFrom(values: Record<string, unknown>, base?: Record<string, unknown>): TrainConfig {
+export function trainConfigFrom(values: Record<string, unknown>, base?: Record<string, unknown>): TrainingConfig {
   const layers: Record<string, unknown>[] = base ? [base] : [];
   const names: string[] = base ? ['defaults'] : [];
   const file = stringOpt(values, 'config');
@@ -154,12 +154,15 @@ export const trainCommand: Command = {
     const shown = rank0 ? progress : new SilentProgress(0);
     if (world) shown.message(`dft train: ${comm.worldSize} MPI ranks, rank 0 on ${world.host} (${world.library})`);
     // A Hub id becomes its cached snapshot folder here, before anything reads the model or claims --out.
-    const job = { ...config, model: modelDirectory(config.model, config.revision) };
+    const job = new TrainingJob<ResultRow>(
+      { ...config, model: modelDirectory(config.model, config.revision) },
+      { comm, evaluate: evaluateTasks, resolveAutoLayers: autoLayers, ...progressCallbacks(shown) },
+    );
     // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too. Rank 0 owns --out.
     const lock = rank0 ? claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']) : null;
     let r;
     try {
-      r = await runTrainJob(job, shown, comm);
+      r = await job.train();
     } catch (e) {
       // Name the rank: the launcher stops every rank after the first that fails.
       if (world) throw new Error(`${world.name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dft, tempDir, TINY_LLAMA } from '../test-utils/cli-harness.js';
-import { DEFAULTS, PRESETS, resolveConfig, type TrainConfig } from './config.js';
+import { TRAINING_DEFAULTS, type TrainingConfig } from '@dft/core';
+import { PRESETS, resolveConfig } from './config.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -20,11 +21,11 @@ function configFile(name: string, text: string): string {
 }
 
 /** `dft train --config <file> ... --print-config`, parsed. */
-async function printed(...args: string[]): Promise<TrainConfig> {
+async function printed(...args: string[]): Promise<TrainingConfig> {
   const r = await dft('train', ...args, '--print-config');
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  return JSON.parse(r.out) as TrainConfig;
+  return JSON.parse(r.out) as TrainingConfig;
 }
 
 const BASE = {
@@ -68,7 +69,7 @@ describe('dft train configuration', () => {
     const c = await printed('--config', file);
     const dir = join(tmp.dir, 'configs');
     expect(c).toEqual({
-      ...DEFAULTS,
+      ...TRAINING_DEFAULTS,
       ...BASE,
       model: join(tmp.dir, 'models', 'tiny'),
       data: join(dir, 'data', 'train.arrow'),
@@ -77,7 +78,7 @@ describe('dft train configuration', () => {
       evalData: { 'xquad:zh': join(dir, 'eval', 'xquad.zh.json') },
       resumeFrom: 'latest',
     });
-    // Untouched defaults come through as written in DEFAULTS.
+    // Untouched defaults come through as written in TRAINING_DEFAULTS.
     expect(c.seed).toBe(42);
     expect(c.detachTeacher).toBe(true);
   });

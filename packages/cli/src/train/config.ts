@@ -1,125 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BACKEND_ORDER, isHubId, type BackendName } from '@dft/core';
-import { DFT_METHODS, type DftMethod } from '@dft/losses';
+import { BACKEND_ORDER, isHubId, TRAINING_DEFAULTS, type TrainingConfig } from '@dft/core';
+import { DFT_METHODS } from '@dft/losses';
 import { UsageError } from '../command.js';
 import { didYouMean } from '../did-you-mean.js';
 import { fromHfNames, hfBatchSizes, HF_SETTING_NAMES } from './hf-training-args.js';
 
-/** A `dft train` run, as written in a config file and overridden by flags. */
-export interface TrainConfig {
-  /** Model directory (HF format; config.json alone = random init), or a Hub id (org/name) in the local HF cache. */
-  model: string;
-  /** Revision of a Hub-id `model`: branch, tag or commit hash (default main). */
-  revision?: string;
-  /** Prepared data (a folder with dataset.json, or a train .arrow file), or raw source files to prepare first. */
-  data: string | string[];
-  /** Languages to keep when preparing raw parallel data. */
-  languages?: string[];
-  method: DftMethod;
-  lcLayer?: number | 'auto';
-  etLayer?: number | 'auto';
-  lambdaLc: number;
-  lambdaEt: number;
-  pool: 'mean' | 'last';
-  detachTeacher: boolean;
-  lr: number;
-  epochs: number;
-  /** Examples per optimizer step (all micro-batches of all ranks): microBatch × workers × accumulation steps. */
-  globalBatch: number;
-  /** Examples per forward pass of one rank (HF's per_device_train_batch_size). */
-  microBatch: number;
-  schedule: 'cosine' | 'linear' | 'constant';
-  warmupRatio: number;
-  /** Warmup in optimizer steps; when set it wins over warmupRatio. */
-  warmupSteps?: number;
-  weightDecay: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEpsilon: number;
-  maxGradNorm: number;
-  maxLength: number;
-  maxSteps?: number;
-  seed: number;
-  out: string;
-  saveEvery: number;
-  keepLast: number;
-  resumeFrom?: string;
-  freeze: string[];
-  bucketByLength: boolean;
-  /** Recompute each decoder layer in the backward pass instead of keeping its activations (HF's gradient_checkpointing). */
-  gradientCheckpointing: boolean;
-  /**
-   * Tokens per chunk of the LM-head losses (`dftObjective`'s lossChunkTokens): 0 = off (full logits); unset = on for
-   * passes whose logits would exceed 2^24 values, with chunks of 2^24 / vocabulary tokens.
-   */
-  lossChunkTokens?: number;
-  /** Start afresh in an `out` that holds checkpoints of an earlier run, deleting them (otherwise an error). */
-  overwrite: boolean;
-  /** Resume although the objective or data settings differ from the checkpoint's (otherwise an error naming them). */
-  allowConfigChange: boolean;
-  /** Stored dtype of saved checkpoints; unset = the model's own dtype. */
-  dtype?: 'float32' | 'float16' | 'bfloat16';
-  evalEvery: number;
-  /** Validation loss (validation.arrow beside the train split) every N steps, HF's eval_steps; 0 = only at the end. */
-  evalSteps: number;
-  /** Validation rows evaluated (the first N in file order); all when unset. */
-  evalMaxExamples?: number;
-  /** Where logs go besides log.jsonl (HF's report_to): `tensorboard` writes event files under `out`. */
-  reportTo: string[];
-  evalTasks: string[];
-  evalLimit: number;
-  /** Evaluation after training (tasks, limit); empty = none. */
-  finalEvalTasks: string[];
-  finalEvalLimit?: number;
-  evalDataDir?: string;
-  evalData?: Record<string, string>;
-  backend?: BackendName;
-  /** Data-parallel ranks (MPI processes); under mpirun/srun, the size of the MPI world. */
-  workers: number;
-  /** ZeRO stage with several workers: 0 replicates the AdamW moments, 1 shards them, 2 also reduce-scatters gradients. */
-  zeroStage: 0 | 1 | 2;
-}
-
-export const DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'out'> = {
-  method: 'dft-logits',
-  lambdaLc: 1,
-  lambdaEt: 1,
-  pool: 'mean',
-  detachTeacher: true,
-  lr: 2e-5,
-  epochs: 3,
-  globalBatch: 128,
-  microBatch: 8,
-  schedule: 'cosine',
-  warmupRatio: 0.03,
-  weightDecay: 0,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEpsilon: 1e-8,
-  maxGradNorm: 1,
-  maxLength: 512,
-  seed: 42,
-  saveEvery: 0,
-  keepLast: 2,
-  freeze: [],
-  bucketByLength: false,
-  gradientCheckpointing: false,
-  overwrite: false,
-  allowConfigChange: false,
-  evalEvery: 0,
-  evalSteps: 0,
-  reportTo: [],
-  evalTasks: [],
-  evalLimit: 50,
-  finalEvalTasks: [],
-  workers: 1,
-  zeroStage: 0,
-};
-
 /** The paper's recipe (Huo et al. 2025): AdamW lr 2e-5, 3 epochs, global batch 128, cosine, 3 % warmup, wd 0, max length 512. */
-export const PRESETS: Record<string, Partial<TrainConfig>> = {
+export const PRESETS: Record<string, Partial<TrainingConfig>> = {
   paper: { lr: 2e-5, epochs: 3, globalBatch: 128, schedule: 'cosine', warmupRatio: 0.03, weightDecay: 0, maxLength: 512 },
 };
 
@@ -179,7 +68,7 @@ const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'mic
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
  * one name, or one per layer (an error about a setting then names the layer that set it).
  */
-export function resolveConfig(layers: Raw[], where: string | string[]): TrainConfig {
+export function resolveConfig(layers: Raw[], where: string | string[]): TrainingConfig {
   const names = layers.map((_, i) => (Array.isArray(where) ? where[i] ?? where[where.length - 1] : where));
   const fallback = names[names.length - 1] ?? (Array.isArray(where) ? 'config' : where);
   const origin = new Map<string, string>();
@@ -192,7 +81,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (preset !== undefined && (typeof preset !== 'string' || !Object.hasOwn(PRESETS, preset))) {
     throw new UsageError(`${at('preset')}: unknown preset ${JSON.stringify(preset)} (known: ${Object.keys(PRESETS).join(', ')})`);
   }
-  const merged: Raw = { ...DEFAULTS, ...(preset ? PRESETS[preset as string] : {}) };
+  const merged: Raw = { ...TRAINING_DEFAULTS, ...(preset ? PRESETS[preset as string] : {}) };
   // Which layer last set each batch size, and whether under HF's name (per device / accumulation steps).
   type BatchSource = { hf: boolean; value: unknown; where: string };
   let microFrom: BatchSource | undefined;
@@ -209,7 +98,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
     if (settings.globalBatch !== undefined) globalFrom = { hf: false, value: settings.globalBatch, where: names[i] };
     if (batch.accumulation !== undefined) globalFrom = { hf: true, value: batch.accumulation, where: names[i] };
   });
-  const known = new Set<string>([...Object.keys(DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples', 'lossChunkTokens']);
+  const known = new Set<string>([...Object.keys(TRAINING_DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples', 'lossChunkTokens']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
   for (const k of NUMBER_KEYS) {
     const v = merged[k];
@@ -253,7 +142,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): TrainCon
   if (evalData !== undefined && (typeof evalData !== 'object' || evalData === null || Array.isArray(evalData) || !Object.values(evalData).every((x) => typeof x === 'string'))) {
     throw new UsageError(`${at('evalData')}: "evalData" must map task[:lang] to a path, got ${JSON.stringify(evalData)}`);
   }
-  const c = merged as unknown as TrainConfig;
+  const c = merged as unknown as TrainingConfig;
   if (!c.model) throw new UsageError(`${everywhere}: "model" (a model directory) is required`);
   if (!c.data || (Array.isArray(c.data) && c.data.length === 0)) throw new UsageError(`${everywhere}: "data" is required`);
   if (!c.out) throw new UsageError(`${everywhere}: "out" (output directory) is required`);

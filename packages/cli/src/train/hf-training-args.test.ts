@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dft, tempDir } from '../test-utils/cli-harness.js';
-import { DEFAULTS, resolveConfig, type TrainConfig } from './config.js';
+import { TRAINING_DEFAULTS, type TrainingConfig } from '@dft/core';
+import { resolveConfig } from './config.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -52,7 +53,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
     // HF's accumulation defaults to 1: per-device alone makes the global batch one forward pass (not our default 128).
     expect(resolve1({ per_device_train_batch_size: 4 })).toMatchObject({ microBatch: 4, globalBatch: 4 });
     // Accumulation alone multiplies our micro batch (default 8).
-    expect(resolve1({ gradient_accumulation_steps: 3 })).toMatchObject({ microBatch: DEFAULTS.microBatch, globalBatch: 3 * DEFAULTS.microBatch });
+    expect(resolve1({ gradient_accumulation_steps: 3 })).toMatchObject({ microBatch: TRAINING_DEFAULTS.microBatch, globalBatch: 3 * TRAINING_DEFAULTS.microBatch });
   });
 
   it('a later layer overrides an HF batch size with ours, and the other way round', () => {
@@ -82,7 +83,7 @@ describe('Hugging Face TrainingArguments names in a dft train config', () => {
     writeFileSync(file, 'model: m\ndata: d.arrow\nmethod: tft\noutput_dir: ../runs/hf\nresume_from_checkpoint: ../runs/hf/step-000010\nlearning_rate: 3.0e-5\n');
     const r = await dft('train', '--config', file, '--print-config');
     expect(r.code).toBe(0);
-    const c = JSON.parse(r.out) as TrainConfig;
+    const c = JSON.parse(r.out) as TrainingConfig;
     expect(c.out).toBe(join(tmp.dir, 'runs', 'hf'));
     expect(c.resumeFrom).toBe(join(tmp.dir, 'runs', 'hf', 'step-000010'));
     expect(c.lr).toBe(3e-5);

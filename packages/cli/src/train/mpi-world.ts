@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MpiCommunicator } from '@dft/core';
+import { MpiCommunicator, type TrainingConfig } from '@dft/core';
 import { loadMpi } from '@dft/mpi';
-import type { TrainConfig } from './config.js';
 import { gpuOf, usesTensorflow } from './rank-gpu.js';
 
 /** Where `dft train --workers N` asks each rank to record its process id (so that it can signal the ranks). */
@@ -37,6 +36,6 @@ export function joinMpiWorld(): MpiRank {
 }
 
 /** With the tensorflow backend, each rank sees one GPU, chosen by its rank on its host, before tensorflow starts. */
-export function pinGpu(c: TrainConfig, world: MpiRank): void {
+export function pinGpu(c: TrainingConfig, world: MpiRank): void {
   if (usesTensorflow(c)) process.env.CUDA_VISIBLE_DEVICES = gpuOf(world.localRank, world.localSize);
 }

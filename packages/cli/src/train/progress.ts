@@ -1,4 +1,5 @@
-import type { LogRow } from '@dft/core';
+import { isEvalRow, type LogRow, type TrainBegin, type TrainingCallbacks } from '@dft/core';
+import { describeEvaluation } from './describe-evaluation.js';
 
 const TERMS = ['tft', 'lc', 'et'];
 
@@ -70,4 +71,22 @@ export class SilentProgress extends Progress {
   override forSteps(): Progress {
     return this;
   }
+}
+
+/** A training job's callbacks drawn on `progress`: its messages, a bar over the job's steps, validation lines. */
+export function progressCallbacks(progress: Progress): TrainingCallbacks {
+  let bar = progress;
+  let begin: TrainBegin = { totalSteps: 0, startStep: 0, startElapsedS: 0 };
+  return {
+    onMessage: (text) => bar.message(text),
+    onTrainBegin: (b) => {
+      begin = b;
+      bar = progress.forSteps(b.totalSteps);
+    },
+    onStep: (row) => bar.step(row, begin.startStep, begin.startElapsedS),
+    onLog: (row) => {
+      if (isEvalRow(row)) bar.message(describeEvaluation(row));
+    },
+    onTrainEnd: () => bar.end(),
+  };
 }

@@ -1,8 +1,8 @@
 import { findTfjsNode } from '@dft/core/internal';
-import type { TrainConfig } from './config.js';
+import type { TrainingConfig } from '@dft/core';
 
 /** Whether the run's backend is tensorflow: named, or (as selectBackend picks its GPU build first) found. */
-export function usesTensorflow(c: Pick<TrainConfig, 'backend'>): boolean {
+export function usesTensorflow(c: Pick<TrainingConfig, 'backend'>): boolean {
   const named = c.backend ?? process.env.DFT_BACKEND;
   if (named) return named === 'tensorflow';
   return findTfjsNode()?.gpu === true;

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { learningRate, type LogRow } from '@dft/core';
+import { learningRate, TRAINING_DEFAULTS, type LogRow } from '@dft/core';
+import { scheduleOf } from '@dft/core/internal';
 import { dft, readJsonLines, stepDirs, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
-import { DEFAULTS } from './config.js';
-import { scheduleOf } from './resume-plan.js';
 
 /** `dft train --resume-from` with a changed configuration: objective changes refused, plan changes continue the LR. */
 
@@ -36,7 +35,7 @@ describe('dft train --resume-from with a changed configuration', () => {
 
   it('--max-steps 4 then 8: one line says how the schedule goes on, and the LR continues down without a jump', async () => {
     const before = lrs();
-    const plan4 = scheduleOf({ ...DEFAULTS, lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25 }, 4);
+    const plan4 = scheduleOf({ ...TRAINING_DEFAULTS, lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25 }, 4);
     expect(before).toHaveLength(4);
     before.forEach((lr, i) => expect(lr).toBeCloseTo(learningRate(i, plan4), 12));
     const r = await train('--max-steps', '8', '--save-every', '2', '--resume-from', 'latest');
@@ -44,7 +43,7 @@ describe('dft train --resume-from with a changed configuration', () => {
     expect(r.out).toContain(`resume with a changed plan (maxSteps 4 → 8): the learning rate continues from the last one used (${learningRate(3, plan4).toExponential(3)}) and decays (cosine) to 0 at step 8`);
     const all = lrs();
     expect(all.slice(0, 4)).toEqual(before);
-    const plan8 = scheduleOf({ ...DEFAULTS, lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25 }, 8, { step: 3, lr: learningRate(3, plan4) });
+    const plan8 = scheduleOf({ ...TRAINING_DEFAULTS, lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25 }, 8, { step: 3, lr: learningRate(3, plan4) });
     all.slice(4).forEach((lr, i) => expect(lr).toBeCloseTo(learningRate(4 + i, plan8), 12));
     for (let i = 4; i < 8; i++) expect(all[i]).toBeLessThan(all[i - 1]);
     expect(stepDirs(out)).toEqual(['step-000006', 'step-000008']);

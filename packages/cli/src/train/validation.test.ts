@@ -6,8 +6,8 @@ import { isEvalRow, loadPretrained, readEventFile, selectBackend, type EvalLogRo
 import { openDataset } from '@dft/data';
 import { dftObjective } from '@dft/losses';
 import { dft, readJson, readJsonLines, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
-import { toDftBatch } from './batch-tensors.js';
-import { describeEvaluation } from './validation.js';
+import { toDftBatch } from '@dft/core/internal';
+import { describeEvaluation } from './describe-evaluation.js';
 
 /** `dft train` with a validation split: eval rows every --eval-steps, HF-named logs and state, TensorBoard files. */
 

@@ -1,10 +1,9 @@
 import { basename, dirname, resolve } from 'node:path';
-import { learningRate, type ScheduleOptions } from '@dft/core';
-import { type ScheduleAnchor } from '@dft/core/internal';
-import type { TrainConfig } from './config.js';
+import { learningRate, type ScheduleAnchor, type ScheduleOptions } from '../train/lr-schedule.js';
+import type { TrainingConfig } from './training-config.js';
 
-/** The saved configuration of a checkpoint: a TrainConfig, plus the anchor of a schedule continued on an earlier resume. */
-export type SavedConfig = Partial<TrainConfig> & { scheduleFrom?: ScheduleAnchor };
+/** The saved configuration of a checkpoint: a TrainingConfig, plus the anchor of a schedule continued on an earlier resume. */
+export type SavedConfig = Partial<TrainingConfig> & { scheduleFrom?: ScheduleAnchor };
 
 /**
  * Settings that define what is optimised on which examples. A resumed run that changed one of them would mix two
@@ -32,7 +31,7 @@ function comparable(key: string, v: unknown): string {
   return JSON.stringify(paths);
 }
 
-export function changedSettings(saved: SavedConfig, current: TrainConfig, keys: readonly string[]): SettingChange[] {
+export function changedSettings(saved: SavedConfig, current: TrainingConfig, keys: readonly string[]): SettingChange[] {
   const s = saved as Record<string, unknown>;
   const c = current as unknown as Record<string, unknown>;
   return keys
@@ -47,7 +46,7 @@ const show = (changes: SettingChange[]) => changes.map((d) => `${d.key} ${JSON.s
  * Compares the resumed run's configuration with the checkpoint's. Objective or data changes are refused, naming
  * each, unless `allowConfigChange`; then they are returned as one warning line.
  */
-export function checkResumedObjective(saved: SavedConfig, current: TrainConfig, checkpoint: string, allowConfigChange: boolean): string[] {
+export function checkResumedObjective(saved: SavedConfig, current: TrainingConfig, checkpoint: string, allowConfigChange: boolean): string[] {
   const changes = changedSettings(saved, current, OBJECTIVE_SETTINGS);
   if (changes.length === 0) return [];
   if (!allowConfigChange) {
@@ -67,7 +66,7 @@ export interface ResumedSchedule {
 }
 
 /** The schedule a configuration implies for a run of `totalSteps` steps. */
-export function scheduleOf(c: Pick<TrainConfig, 'lr' | 'schedule' | 'warmupRatio' | 'warmupSteps'>, totalSteps: number, from?: ScheduleAnchor): ScheduleOptions {
+export function scheduleOf(c: Pick<TrainingConfig, 'lr' | 'schedule' | 'warmupRatio' | 'warmupSteps'>, totalSteps: number, from?: ScheduleAnchor): ScheduleOptions {
   return { lr: c.lr, kind: c.schedule, warmupSteps: c.warmupSteps ?? Math.ceil(c.warmupRatio * totalSteps), totalSteps, from };
 }
 
@@ -79,8 +78,8 @@ export function scheduleOf(c: Pick<TrainConfig, 'lr' | 'schedule' | 'warmupRatio
  * new warmup is not over, else decaying to 0 at the new last step in the new shape.
  * `stepsPerEpoch` is the data's (objective settings are unchanged, so it is the checkpoint's too).
  */
-export function resumedSchedule(saved: SavedConfig, current: TrainConfig, step: number, stepsPerEpoch: number): ResumedSchedule {
-  const total = (c: SavedConfig | TrainConfig) => Math.min((c.epochs ?? current.epochs) * stepsPerEpoch, c.maxSteps ?? Infinity);
+export function resumedSchedule(saved: SavedConfig, current: TrainingConfig, step: number, stepsPerEpoch: number): ResumedSchedule {
+  const total = (c: SavedConfig | TrainingConfig) => Math.min((c.epochs ?? current.epochs) * stepsPerEpoch, c.maxSteps ?? Infinity);
   const newTotal = total(current);
   const changes = changedSettings(saved, current, PLAN_SETTINGS);
   if (changes.length === 0 || step === 0) return { from: saved.scheduleFrom, note: null };

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { evaluationLoss, type CausalLM, type EvalLogRow, type EvaluationLoss, type LossFn, type MicroBatch } from '@dft/core';
+import type { CausalLM } from '../model/model.js';
+import { evaluationLoss, type EvaluationLoss } from '../train/evaluation-loss.js';
+import type { LossFn, MicroBatch } from '../train/trainer.js';
 import { openDataset, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 import { checkData } from './check-data.js';
-import type { TrainConfig } from './config.js';
+import type { TrainingConfig } from './training-config.js';
 
 /** The validation split `dft prepare --validation` writes beside a train split, if there is one. */
 export function validationFile(trainFile: string): string | null {
@@ -39,7 +41,7 @@ export interface Validation {
  */
 export async function openValidation(
   trainFile: string,
-  c: TrainConfig,
+  c: TrainingConfig,
   kinds: SequenceKind[],
   model: CausalLM,
   tokenizerHash: string | undefined,
@@ -64,14 +66,4 @@ export async function openValidation(
     evaluate: (m, lossFn) => evaluationLoss(m, lossFn, heldOutBatches(ds, kinds, c.microBatch, c.evalMaxExamples)),
     close: () => ds.close(),
   };
-}
-
-/** A one-line summary of an evaluation row for the progress output. */
-export function describeEvaluation(row: EvalLogRow): string {
-  const terms = Object.keys(row)
-    .filter((k) => k.startsWith('eval_') && !['eval_loss', 'eval_runtime', 'eval_samples', 'eval_samples_per_second'].includes(k))
-    // Terms the method does not use (sft/tft, or a zero λ) are logged as 0, as in the progress bar: not shown.
-    .filter((k) => row[k] !== 0)
-    .map((k) => `${k.slice(5)} ${row[k]!.toFixed(4)}`);
-  return `validation at step ${row.step}: eval_loss ${row.eval_loss.toFixed(4)}${terms.length ? ` (${terms.join(', ')})` : ''} on ${row.eval_samples} examples`;
 }

@@ -1,29 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeMicroBatches } from '@dft/core/internal';
 import { openDataset, type Dataset } from '@dft/data';
-import { dft, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
+import { prepareSlice } from '../test-utils/prepared-slice.js';
+import { takeMicroBatches } from '../train/run-training.js';
 import { globalSteps, microBatches, resumePosition, type ExamplePosition, type StepPlan } from './global-steps.js';
 
 /** The global order of examples and its split into micro-batches and workers, on 22 rows of the real slice. */
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 let ds: Dataset;
 const ROWS = 22;
 const EPOCHS = 2;
 
 beforeAll(async () => {
-  tmp = tempDir('global-steps');
-  const raw = join(tmp.dir, 'slice.json');
-  writeShortRecords(raw, ROWS);
-  const r = await dft('prepare', '--input', raw, '--tokenizer', TINY_LLAMA, '--out', join(tmp.dir, 'data'), '--max-length', '128');
-  expect(r.err).toBe('');
-  ds = await openDataset(join(tmp.dir, 'data', 'train.arrow'));
+  tmp = mkdtempSync(join(tmpdir(), 'dft-global-steps-'));
+  ds = await openDataset(await prepareSlice(join(tmp, 'data'), ROWS));
   expect(ds.numRows).toBe(ROWS);
 });
 afterAll(async () => {
   await ds?.close();
-  tmp.remove();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 interface Layout {

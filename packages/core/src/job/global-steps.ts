@@ -1,4 +1,4 @@
-import type { SourceBatch } from '@dft/core/internal';
+import type { SourceBatch } from '../train/run-training.js';
 import { shardStep, type Batch, type Dataset, type SequenceKind } from '@dft/data';
 
 /**

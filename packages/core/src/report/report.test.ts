@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalLogRow, LogEntry, LogRow } from '@dft/core';
+import type { EvalLogRow, LogEntry, LogRow } from '../train/run-training.js';
 import { renderReport } from './html-report.js';
 import { lineChart } from './svg-chart.js';
 

@@ -1,4 +1,4 @@
-import { isEvalRow, type EvalLogRow, type LogEntry, type LogRow } from '@dft/core';
+import { isEvalRow, type EvalLogRow, type LogEntry, type LogRow } from '../train/run-training.js';
 import { escapeXml } from '@dft/util';
 import { lineChart, type Series } from './svg-chart.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate } from '@dft/core';
-import { DEFAULTS, type TrainConfig } from './config.js';
+import { learningRate } from '../train/lr-schedule.js';
+import { TRAINING_DEFAULTS, type TrainingConfig } from './training-config.js';
 import { changedSettings, checkResumedObjective, OBJECTIVE_SETTINGS, resumedSchedule, scheduleOf } from './resume-plan.js';
 
-const BASE: TrainConfig = { ...DEFAULTS, model: '/m', data: '/d/train.arrow', out: '/o', method: 'sft', lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25, maxSteps: 4 };
+const BASE: TrainingConfig = { ...TRAINING_DEFAULTS, model: '/m', data: '/d/train.arrow', out: '/o', method: 'sft', lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25, maxSteps: 4 };
 
 describe('resume: objective and data settings', () => {
   it('finds each changed setting; the same data written another way, and "auto" layers, are no change', () => {

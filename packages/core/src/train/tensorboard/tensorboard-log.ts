@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventFileWriter, type LogEntry } from '@dft/core';
-import { EVENT_FILE_PREFIX } from '@dft/core/internal';
+import type { LogEntry } from '../run-training.js';
+import { EVENT_FILE_PREFIX, EventFileWriter } from './event-file.js';
 
 /** Our log keys that repeat an HF-named one (`lr` = `learning_rate`): charted once, under HF's name. */
 const DUPLICATES = new Set(['step', 'lr', 'gradNorm']);

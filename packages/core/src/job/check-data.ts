@@ -1,4 +1,4 @@
-import type { CausalLM } from '@dft/core';
+import type { CausalLM } from '../model/model.js';
 import type { Dataset } from '@dft/data';
 
 /**

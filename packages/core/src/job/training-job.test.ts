@@ -1,0 +1,130 @@
+// The training job as a library: a program builds a TrainingJob from plain settings and callbacks and trains in
+// process (the tiny LLaMA fixture on a real slice of the en–zh Alpaca data); under mpirun each rank runs the same job.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { causalLmLoss } from '@dft/losses';
+import { selectBackend } from '../backend/select-backend.js';
+import { TINY_LLAMA } from '../test-utils/fixtures.js';
+import { MPI_UNAVAILABLE, mpiJob } from '../test-utils/mpi-job.js';
+import { prepareSlice } from '../test-utils/prepared-slice.js';
+import type { LogEntry, LogRow } from '../train/run-training.js';
+import type { TaskEvaluationRequest, TaskScore, TrainBegin } from './training-job.js';
+import { TrainingJob } from './training-job.js';
+import type { TrainingSettings } from './training-config.js';
+
+let tmp: string;
+let data: string;
+/** 8 rows in one global batch per step: each step sees the same examples, so the loss must fall from step to step. */
+const SETTINGS: Omit<TrainingSettings, 'out'> = {
+  model: TINY_LLAMA,
+  data: '',
+  method: 'dft-logits',
+  lcLayer: 1,
+  etLayer: 2,
+  microBatch: 2,
+  globalBatch: 8,
+  epochs: 4,
+  lr: 1e-3,
+  schedule: 'constant',
+  warmupRatio: 0,
+  dtype: 'float32',
+};
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'dft-training-job-'));
+  data = await prepareSlice(join(tmp, 'data'), 8);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const readLog = (out: string) =>
+  readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogEntry);
+
+describe('TrainingJob in process', () => {
+  it('trains from plain settings: falling finite losses, callbacks = log.jsonl, checkpoint and report, no tensor left', async () => {
+    // The backend the job picks (its settings name none), so that the tensors counted are that backend's.
+    await selectBackend({ log: null });
+    const before = tf.memory().numTensors;
+    const out = join(tmp, 'in-process');
+    const messages: string[] = [];
+    const begins: TrainBegin[] = [];
+    const steps: LogRow[] = [];
+    const requests: Omit<TaskEvaluationRequest, 'model' | 'tokenizer' | 'config'>[] = [];
+    let ends = 0;
+    // An evaluator of the caller's own: the model's mean next-token NLL on a short English prompt.
+    const evaluate = async ({ model, tokenizer, config, ...request }: TaskEvaluationRequest): Promise<{ rows: TaskScore[] }> => {
+      requests.push(request);
+      const ids = tf.tensor2d([tokenizer.encode('Translate to Chinese: good morning')], undefined, 'int32');
+      const nll = tf.tidy(() => causalLmLoss(model.forward(ids).logits!, ids).dataSync()[0]!);
+      ids.dispose();
+      return { rows: [{ task: 'nll', lang: 'en', metric: 'nll', value: nll, stderr: null, n: 1 }] };
+    };
+    const job = new TrainingJob(
+      { ...SETTINGS, data, out, evalTasks: ['nll'], evalEvery: 2, finalEvalTasks: ['nll'] },
+      {
+        evaluate,
+        onMessage: (m) => messages.push(m),
+        onTrainBegin: (b) => begins.push(b),
+        onStep: (row) => steps.push(row),
+        onTrainEnd: () => ends++,
+      },
+    );
+    const result = await job.train();
+
+    expect(begins).toEqual([{ totalSteps: 4, startStep: 0, startElapsedS: 0 }]);
+    expect(ends).toBe(1);
+    expect(messages).toContain(`dft train: dft-logits on ${data} (8 rows), 4 steps of 8 examples (4 × 2), out ${out}`);
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    const losses = steps.map((s) => s.loss);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
+    for (const s of steps) for (const term of ['tft', 'lc', 'et']) expect(s[term]).toBeGreaterThan(0);
+    // What the callbacks saw is what rank 0 wrote, the evaluations of steps 2 and 4 in their rows.
+    expect(readLog(out)).toEqual(steps);
+    expect(steps.map((s) => s['eval/nll:en/nll'] !== undefined)).toEqual([false, true, false, true]);
+    expect(requests).toEqual([
+      { tasks: ['nll'], limit: 50, name: 'dft-logits-step-2', step: 2, final: false, out },
+      { tasks: ['nll'], limit: 50, name: 'dft-logits-step-4', step: 4, final: false, out },
+      { tasks: ['nll'], limit: undefined, name: 'dft-logits-step-4', step: 4, final: true, out },
+    ]);
+    expect(result.resultRows).toEqual([{ task: 'nll', lang: 'en', metric: 'nll', value: steps[3]!['eval/nll:en/nll'], stderr: null, n: 1 }]);
+    expect(result).toMatchObject({ stoppedBy: 'maxSteps', steps: 4, checkpoint: join(out, 'step-000004'), report: join(out, 'report.html'), results: null });
+    expect(readdirSync(out).filter((d) => d.startsWith('step-'))).toEqual(['step-000004']);
+    expect(readFileSync(result.report, 'utf8')).toContain('<title>dft train: dft-logits</title>');
+    // The model, optimizer and data are released: nothing of the job stays in tfjs's memory.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses what it cannot do without a hook, before loading anything', async () => {
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'no-eval'), finalEvalTasks: ['xcopa:zh'] })).toThrow(
+      "finalEvalTasks xcopa:zh needs an evaluator (the job's evaluate option, e.g. built on @dft/eval's evaluate)",
+    );
+    const auto = new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'auto'), lcLayer: 'auto' });
+    await expect(auto.train()).rejects.toThrow(`lcLayer/etLayer "auto" needs a layer resolver (the job's resolveAutoLayers option, e.g. built on @dft/eval's layer analysis)`);
+    expect(existsSync(join(tmp, 'auto', 'log.jsonl'))).toBe(false);
+  });
+});
+
+if (MPI_UNAVAILABLE) console.warn(`TrainingJob MPI test skipped: ${MPI_UNAVAILABLE}`);
+
+describe.skipIf(MPI_UNAVAILABLE)('TrainingJob under mpirun', () => {
+  it('2 ranks train the losses of 1 process accumulating their micro-batches (≤ 1e-5); only rank 0 writes', async () => {
+    const reference: number[] = [];
+    await new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'one') }, { onStep: (row) => reference.push(row.loss) }).train();
+    const out = join(tmp, 'mpi');
+    const job = await mpiJob<{ losses: number[]; steps: number; checkpoint: string | null }>(2, 'job-rank.mjs', { settings: { ...SETTINGS, data }, out });
+    expect(job.status, job.stderr).toBe(0);
+    const [r0, r1] = job.ranks;
+    expect(r0!.losses).toEqual(r1!.losses);
+    expect(r0!.losses).toHaveLength(4);
+    r0!.losses.forEach((l, i) => expect(Math.abs(l - reference[i]!)).toBeLessThanOrEqual(1e-5));
+    expect(r0!.checkpoint).toBe(join(out, 'rank-0', 'step-000004'));
+    expect(readdirSync(join(out, 'rank-0')).sort()).toEqual(['log.jsonl', 'report.html', 'step-000004']);
+    expect(existsSync(join(out, 'rank-1'))).toBe(false);
+  });
+});
