@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BACKEND_ORDER, isHubId, TRAINING_DEFAULTS, type TrainingConfig } from '@dft/core';
-import { DFT_METHODS } from '@dft/losses';
+import { isHubId, TRAINING_DEFAULTS, type TrainingConfig } from '@dft/core';
+import { checkTrainingConfig, TRAINING_NUMBER_KEYS } from '@dft/core/internal';
 import { UsageError } from '../command.js';
 import { didYouMean } from '../did-you-mean.js';
 import { fromHfNames, hfBatchSizes, HF_SETTING_NAMES } from './hf-training-args.js';
@@ -13,13 +13,6 @@ export const PRESETS: Record<string, Partial<TrainingConfig>> = {
 };
 
 type Raw = Record<string, unknown>;
-
-function oneOf(value: unknown, allowed: readonly string[], key: string, where: string): void {
-  if (!allowed.includes(value as string)) {
-    const what = key === 'method' ? `unknown method ${JSON.stringify(value)}` : `"${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`;
-    throw new UsageError(`${where}: ${what}${key === 'method' ? ` (${allowed.join(', ')})` : ''}`);
-  }
-}
 
 /** `position N` in a JSON.parse message → `line L, column C` of `text` (Node 20 reports only the offset). */
 function jsonWhere(text: string, message: string): string {
@@ -62,7 +55,6 @@ export function readConfigFile(path: string): Raw {
   return out;
 }
 
-const NUMBER_KEYS = ['lambdaLc', 'lambdaEt', 'lr', 'epochs', 'globalBatch', 'microBatch', 'warmupRatio', 'warmupSteps', 'weightDecay', 'adamBeta1', 'adamBeta2', 'adamEpsilon', 'maxGradNorm', 'maxLength', 'maxSteps', 'seed', 'saveEvery', 'keepLast', 'evalEvery', 'evalSteps', 'evalMaxExamples', 'evalLimit', 'finalEvalLimit', 'workers', 'zeroStage', 'lossChunkTokens'] as const;
 
 /**
  * Merges defaults ← preset ← layers (e.g. file ← flags) and checks every field. `where` names the source in errors:
@@ -100,7 +92,7 @@ export function resolveConfig(layers: Raw[], where: string | string[]): Training
   });
   const known = new Set<string>([...Object.keys(TRAINING_DEFAULTS), 'model', 'data', 'out', 'languages', 'lcLayer', 'etLayer', 'maxSteps', 'warmupSteps', 'resumeFrom', 'finalEvalLimit', 'evalDataDir', 'evalData', 'backend', 'dtype', 'revision', 'evalMaxExamples', 'lossChunkTokens']);
   for (const k of Object.keys(merged)) if (!known.has(k)) throw new UsageError(`${at(k)}: unknown setting "${k}"${didYouMean(k, [...known, ...HF_SETTING_NAMES], (c) => `"${c}"`)}`);
-  for (const k of NUMBER_KEYS) {
+  for (const k of TRAINING_NUMBER_KEYS) {
     const v = merged[k];
     if (v === undefined) continue;
     const n = typeof v === 'string' ? Number(v) : v;
@@ -143,49 +135,11 @@ export function resolveConfig(layers: Raw[], where: string | string[]): Training
     throw new UsageError(`${at('evalData')}: "evalData" must map task[:lang] to a path, got ${JSON.stringify(evalData)}`);
   }
   const c = merged as unknown as TrainingConfig;
-  if (!c.model) throw new UsageError(`${everywhere}: "model" (a model directory) is required`);
-  if (!c.data || (Array.isArray(c.data) && c.data.length === 0)) throw new UsageError(`${everywhere}: "data" is required`);
-  if (!c.out) throw new UsageError(`${everywhere}: "out" (output directory) is required`);
-  oneOf(c.method, DFT_METHODS, 'method', at('method'));
-  oneOf(c.pool, ['mean', 'last'], 'pool', at('pool'));
-  oneOf(c.schedule, ['cosine', 'linear', 'constant'], 'schedule', at('schedule'));
-  if (c.revision !== undefined && (typeof c.revision !== 'string' || !c.revision)) throw new UsageError(`${at('revision')}: "revision" must be a branch, tag or commit hash, got ${JSON.stringify(c.revision)}`);
-  if (c.dtype !== undefined) oneOf(c.dtype, ['float32', 'float16', 'bfloat16'], 'dtype', at('dtype'));
-  if (c.backend !== undefined) oneOf(c.backend, BACKEND_ORDER, 'backend', at('backend'));
-  if (![0, 1, 2].includes(c.zeroStage)) throw new UsageError(`${at('zeroStage')}: "zeroStage" must be 0, 1 or 2, got ${c.zeroStage}`);
-  for (const k of ['globalBatch', 'microBatch', 'epochs', 'keepLast', 'maxLength', 'workers'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new UsageError(`${at(k)}: "${k}" must be a positive integer, got ${c[k]}`);
-  }
-  if (c.maxSteps !== undefined && (!Number.isInteger(c.maxSteps) || c.maxSteps < 1)) throw new UsageError(`${at('maxSteps')}: "maxSteps" must be a positive integer, got ${c.maxSteps}`);
-  for (const k of ['evalLimit', 'finalEvalLimit'] as const) {
-    const v = c[k];
-    if (v !== undefined && !(v > 0 && (v < 1 || Number.isInteger(v)))) throw new UsageError(`${at(k)}: "${k}" must be a count or a fraction in (0, 1), got ${v}`);
-  }
-  if (c.evalMaxExamples !== undefined && (!Number.isInteger(c.evalMaxExamples) || c.evalMaxExamples < 1)) throw new UsageError(`${at('evalMaxExamples')}: "evalMaxExamples" must be a positive integer, got ${c.evalMaxExamples}`);
-  // HF's report_to: "all" is every integration there is (here TensorBoard), "none" none.
-  for (const r of c.reportTo) oneOf(r, ['tensorboard', 'all', 'none'], 'reportTo', at('reportTo'));
-  for (const k of ['saveEvery', 'evalEvery', 'evalSteps', 'seed', 'warmupSteps', 'lossChunkTokens'] as const) {
-    if (c[k] !== undefined && (!Number.isInteger(c[k]) || c[k]! < 0)) throw new UsageError(`${at(k)}: "${k}" must be an integer ≥ 0, got ${c[k]}`);
-  }
-  for (const k of ['lambdaLc', 'lambdaEt', 'weightDecay', 'maxGradNorm'] as const) {
-    if (c[k] < 0) throw new UsageError(`${at(k)}: "${k}" must be ≥ 0, got ${c[k]}`);
-  }
-  for (const k of ['adamBeta1', 'adamBeta2'] as const) {
-    if (!(c[k] >= 0 && c[k] < 1)) throw new UsageError(`${at(k)}: "${k}" must be in [0, 1), got ${c[k]}`);
-  }
-  if (!(c.adamEpsilon > 0)) throw new UsageError(`${at('adamEpsilon')}: "adamEpsilon" must be > 0, got ${c.adamEpsilon}`);
-  if (!(c.lr > 0)) throw new UsageError(`${at('lr')}: "lr" must be > 0, got ${c.lr}`);
-  if (!(c.warmupRatio >= 0 && c.warmupRatio <= 1)) throw new UsageError(`${at('warmupRatio')}: "warmupRatio" must be in [0, 1], got ${c.warmupRatio}`);
-  const perPass = c.microBatch * c.workers;
-  if (c.globalBatch % perPass !== 0) {
-    const blame = origin.has('globalBatch') ? 'globalBatch' : origin.has('microBatch') ? 'microBatch' : 'workers';
-    throw new UsageError(
-      `${at(blame)}: globalBatch ${c.globalBatch} is not a multiple of microBatch ${c.microBatch} × workers ${c.workers} (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)`,
-    );
-  }
-  if (c.method.startsWith('dft-')) {
-    if (c.lambdaLc > 0 && c.lcLayer === undefined) throw new UsageError(`${at('method')}: method ${c.method} needs "lcLayer" (a layer index, or "auto")`);
-    if (c.lambdaEt > 0 && c.etLayer === undefined) throw new UsageError(`${at('method')}: method ${c.method} needs "etLayer" (a layer index, or "auto")`);
+  try {
+    // A problem names the layer that set the setting to blame (a missing one: every layer).
+    checkTrainingConfig(c, (keys) => (keys.length === 0 ? everywhere : at(keys.find((k) => origin.has(k)) ?? keys[keys.length - 1]!)));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   return c;
 }

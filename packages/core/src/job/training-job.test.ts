@@ -100,7 +100,14 @@ describe('TrainingJob in process', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses what it cannot do without a hook, before loading anything', async () => {
+  it('refuses settings that cannot run, and what it cannot do without a hook, before loading anything', async () => {
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), globalBatch: 7 })).toThrow(
+      'training settings: globalBatch 7 is not a multiple of microBatch 2 × workers 1 (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)',
+    );
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lr: -1 })).toThrow('training settings: "lr" must be > 0, got -1');
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lcLayer: 1.5 })).toThrow('training settings: "lcLayer" must be a layer index or "auto", got 1.5');
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), method: 'dpo' as 'sft' })).toThrow('training settings: unknown method "dpo" (sft, tft, dft-logits, dft-feature)');
+    expect(existsSync(join(tmp, 'bad'))).toBe(false);
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'no-eval'), finalEvalTasks: ['xcopa:zh'] })).toThrow(
       "finalEvalTasks xcopa:zh needs an evaluator (the job's evaluate option, e.g. built on @dft/eval's evaluate)",
     );

@@ -17,6 +17,7 @@ import { NonFiniteLossError, Trainer } from '../train/trainer.js';
 import { listCheckpoints, readTrainerState, resolveCheckpoint, restoreOptimizer, type TrainerState } from '../train/training-checkpoint.js';
 import { toDftBatch } from './batch-tensors.js';
 import { checkData } from './check-data.js';
+import { checkTrainingConfig } from './check-training-config.js';
 import { globalSteps, microBatches, resumePosition, type StepPlan } from './global-steps.js';
 import { checkResumedObjective, resumedSchedule, type SavedConfig } from './resume-plan.js';
 import { TRAINING_DEFAULTS, type TrainingConfig, type TrainingSettings } from './training-config.js';
@@ -145,6 +146,11 @@ export class TrainingJob<R extends TaskScore = TaskScore> {
   ) {
     this.config = { ...TRAINING_DEFAULTS, ...settings };
     this.comm = options.comm ?? new WorldOfOne();
+    checkTrainingConfig(this.config);
+    const { globalBatch, microBatch } = this.config;
+    if (globalBatch % (microBatch * this.comm.worldSize) !== 0) {
+      throw new Error(`globalBatch ${globalBatch} is not a multiple of microBatch ${microBatch} × ${this.comm.worldSize} ranks (microBatch is per rank: globalBatch = microBatch × ranks × accumulation steps)`);
+    }
     for (const [setting, tasks] of [['evalTasks', this.config.evalTasks], ['finalEvalTasks', this.config.finalEvalTasks]] as const) {
       if (tasks.length && !options.evaluate) throw new Error(`${setting} ${tasks.join(',')} needs an evaluator (the job's evaluate option, e.g. built on @dft/eval's evaluate)`);
     }
