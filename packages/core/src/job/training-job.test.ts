@@ -17,16 +17,19 @@ import type { TrainingSettings } from './training-config.js';
 
 let tmp: string;
 let data: string;
-/** 8 rows in one global batch per step: each step sees the same examples, so the loss must fall from step to step. */
+/**
+ * The slice's first 8 records at max length 64 keep 4 rows (the others' prompts are longer): one global batch per
+ * step, so each step sees the same examples and the loss must fall from step to step.
+ */
 const SETTINGS: Omit<TrainingSettings, 'out'> = {
   model: TINY_LLAMA,
   data: '',
   method: 'dft-logits',
   lcLayer: 1,
   etLayer: 2,
-  microBatch: 2,
-  globalBatch: 8,
-  epochs: 4,
+  microBatch: 1,
+  globalBatch: 4,
+  epochs: 3,
   lr: 1e-3,
   schedule: 'constant',
   warmupRatio: 0,
@@ -35,7 +38,7 @@ const SETTINGS: Omit<TrainingSettings, 'out'> = {
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'dft-training-job-'));
-  data = await prepareSlice(join(tmp, 'data'), 8);
+  data = await prepareSlice(join(tmp, 'data'), 8, { maxLength: 64 });
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -65,7 +68,7 @@ describe('TrainingJob in process', () => {
       return { rows: [{ task: 'nll', lang: 'en', metric: 'nll', value: nll, stderr: null, n: 1 }] };
     };
     const job = new TrainingJob(
-      { ...SETTINGS, data, out, evalTasks: ['nll'], evalEvery: 2, finalEvalTasks: ['nll'] },
+      { ...SETTINGS, data, out, evalTasks: ['nll'], evalEvery: 3, finalEvalTasks: ['nll'] },
       {
         evaluate,
         onMessage: (m) => messages.push(m),
@@ -76,33 +79,33 @@ describe('TrainingJob in process', () => {
     );
     const result = await job.train();
 
-    expect(begins).toEqual([{ totalSteps: 4, startStep: 0, startElapsedS: 0 }]);
+    expect(begins).toEqual([{ totalSteps: 3, startStep: 0, startElapsedS: 0 }]);
     expect(ends).toBe(1);
-    expect(messages).toContain(`dft train: dft-logits on ${data} (8 rows), 4 steps of 8 examples (4 × 2), out ${out}`);
-    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(messages).toContain(`dft train: dft-logits on ${data} (4 rows), 3 steps of 4 examples (4 × 1), out ${out}`);
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const losses = steps.map((s) => s.loss);
     expect(losses.every(Number.isFinite)).toBe(true);
     for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
     for (const s of steps) for (const term of ['tft', 'lc', 'et']) expect(s[term]).toBeGreaterThan(0);
-    // What the callbacks saw is what rank 0 wrote, the evaluations of steps 2 and 4 in their rows.
+    // What the callbacks saw is what rank 0 wrote, the evaluation of step 3 (evalEvery) in its row.
     expect(readLog(out)).toEqual(steps);
-    expect(steps.map((s) => s['eval/nll:en/nll'] !== undefined)).toEqual([false, true, false, true]);
+    expect(steps.map((s) => s['eval/nll:en/nll'] !== undefined)).toEqual([false, false, true]);
     expect(requests).toEqual([
-      { tasks: ['nll'], limit: 50, name: 'dft-logits-step-2', step: 2, final: false, out },
-      { tasks: ['nll'], limit: 50, name: 'dft-logits-step-4', step: 4, final: false, out },
-      { tasks: ['nll'], limit: undefined, name: 'dft-logits-step-4', step: 4, final: true, out },
+      { tasks: ['nll'], limit: 50, name: 'dft-logits-step-3', step: 3, final: false, out },
+      { tasks: ['nll'], limit: undefined, name: 'dft-logits-step-3', step: 3, final: true, out },
     ]);
-    expect(result.resultRows).toEqual([{ task: 'nll', lang: 'en', metric: 'nll', value: steps[3]!['eval/nll:en/nll'], stderr: null, n: 1 }]);
-    expect(result).toMatchObject({ stoppedBy: 'maxSteps', steps: 4, checkpoint: join(out, 'step-000004'), report: join(out, 'report.html'), results: null });
-    expect(readdirSync(out).filter((d) => d.startsWith('step-'))).toEqual(['step-000004']);
+    // The final evaluation sees the weights of the last step: the same score.
+    expect(result.resultRows).toEqual([{ task: 'nll', lang: 'en', metric: 'nll', value: steps[2]!['eval/nll:en/nll'], stderr: null, n: 1 }]);
+    expect(result).toMatchObject({ stoppedBy: 'maxSteps', steps: 3, checkpoint: join(out, 'step-000003'), report: join(out, 'report.html'), results: null });
+    expect(readdirSync(out).filter((d) => d.startsWith('step-'))).toEqual(['step-000003']);
     expect(readFileSync(result.report, 'utf8')).toContain('<title>dft train: dft-logits</title>');
     // The model, optimizer and data are released: nothing of the job stays in tfjs's memory.
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses settings that cannot run, and what it cannot do without a hook, before loading anything', async () => {
-    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), globalBatch: 7 })).toThrow(
-      'training settings: globalBatch 7 is not a multiple of microBatch 2 × workers 1 (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)',
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), microBatch: 3 })).toThrow(
+      'training settings: globalBatch 4 is not a multiple of microBatch 3 × workers 1 (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)',
     );
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lr: -1 })).toThrow('training settings: "lr" must be > 0, got -1');
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lcLayer: 1.5 })).toThrow('training settings: "lcLayer" must be a layer index or "auto", got 1.5');
@@ -121,17 +124,19 @@ if (MPI_UNAVAILABLE) console.warn(`TrainingJob MPI test skipped: ${MPI_UNAVAILAB
 
 describe.skipIf(MPI_UNAVAILABLE)('TrainingJob under mpirun', () => {
   it('2 ranks train the losses of 1 process accumulating their micro-batches (≤ 1e-5); only rank 0 writes', async () => {
+    // Micro-batch 1: 1 process accumulates 4 of them a step, 2 ranks accumulate 2 each.
+    const settings = { ...SETTINGS, data, maxSteps: 2 };
     const reference: number[] = [];
-    await new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'one') }, { onStep: (row) => reference.push(row.loss) }).train();
+    await new TrainingJob({ ...settings, out: join(tmp, 'one') }, { onStep: (row) => reference.push(row.loss) }).train();
     const out = join(tmp, 'mpi');
-    const job = await mpiJob<{ losses: number[]; steps: number; checkpoint: string | null }>(2, 'job-rank.mjs', { settings: { ...SETTINGS, data }, out });
+    const job = await mpiJob<{ losses: number[]; steps: number; checkpoint: string | null }>(2, 'job-rank.mjs', { settings, out });
     expect(job.status, job.stderr).toBe(0);
     const [r0, r1] = job.ranks;
     expect(r0!.losses).toEqual(r1!.losses);
-    expect(r0!.losses).toHaveLength(4);
+    expect(r0!.losses).toHaveLength(2);
     r0!.losses.forEach((l, i) => expect(Math.abs(l - reference[i]!)).toBeLessThanOrEqual(1e-5));
-    expect(r0!.checkpoint).toBe(join(out, 'rank-0', 'step-000004'));
-    expect(readdirSync(join(out, 'rank-0')).sort()).toEqual(['log.jsonl', 'report.html', 'step-000004']);
+    expect(r0!.checkpoint).toBe(join(out, 'rank-0', 'step-000002'));
+    expect(readdirSync(join(out, 'rank-0')).sort()).toEqual(['log.jsonl', 'report.html', 'step-000002']);
     expect(existsSync(join(out, 'rank-1'))).toBe(false);
   });
 });
