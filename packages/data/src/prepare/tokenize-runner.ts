@@ -49,6 +49,13 @@ function workerScript(): string {
   return path;
 }
 
+/**
+ * A worker's young generation, far below V8's default: the JS engine's short-lived garbage is then collected sooner
+ * rather than held in a large nursery. Measured with two jobs (one worker), peak RSS 424 → 323 MiB on 5,000
+ * records and 545 → 501 MiB on the 52k set, for no more CPU time.
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 interface Pending {
   resolve: (r: TokenizeResult[]) => void;
   reject: (e: Error) => void;
@@ -68,7 +75,7 @@ class WorkerPool implements TokenizeRunner {
   ) {
     const script = workerScript();
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(script, { workerData: data });
+      const worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       const pending = new Map<number, Pending>();
       worker.on('message', (m: { id: number; packed?: Int32Array; error?: string }) => {
         const p = pending.get(m.id)!;
