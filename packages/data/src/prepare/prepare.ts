@@ -71,9 +71,9 @@ export interface PrepareProgress {
 
 /**
  * Examples tokenised together: one batch call into the engine, one message to a worker. Small, because what a
- * chunk in flight holds is large: the Rust engine's encodings (about 100 bytes per token, its token strings and
- * offsets included) stay allocated until the garbage collector frees their JS handles. On the 52k en–zh set with
- * two jobs, 256 examples per chunk peaked at 450–500 MiB RSS and 64 at 320 MiB, for the same CPU time.
+ * chunk in flight holds is large: the Rust engine's encodings (ids, offsets and a string per token) stay allocated
+ * until the garbage collector frees their JS handles. On the 52k en–zh set with two jobs, 256 examples per chunk
+ * peaked at 450–500 MiB RSS and 64 at 320 MiB, for the same CPU time.
  */
 const CHUNK = 64;
 
