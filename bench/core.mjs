@@ -1,10 +1,13 @@
 // Core benchmark (issue 9): forward and training-step tokens/s of the benchmark model of docs/design.md on each backend, beside
 // PyTorch on the same machine. Usage: node bench/core.mjs [--backends tensorflow,native,wasm,cpu] [--steps N]
 // (default: every backend that can start here; tensorflow once `pnpm setup:tensorflow` has built it).
+// A second table (results/core-loss-settings.json) times the training step of `dft train`'s objective (TFT) on the
+// first backend with whole-pass LM-head losses, the default (chunked only above 2^24 logits), explicit chunks, and
+// gradient checkpointing; `--loss-settings-only` runs that table alone (keeping results/core.json as it is).
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, CausalLM, initialParameters, parseConfig, selectBackend, Trainer } from '@dft/core';
-import { causalLmLoss } from '@dft/losses';
+import { causalLmLoss, dftObjective } from '@dft/losses';
 import { BENCH_BATCH, BENCH_MODEL, BENCH_SEQ } from './bench-config.mjs';
 import { printTable, writeResults } from './results-io.mjs';
 import { torchReference } from './torch-reference.mjs';
@@ -17,6 +20,7 @@ const opt = (name, fallback) => {
 };
 const backends = opt('backends', availableBackends().join(',')).split(',');
 const steps = Number(opt('steps', '3'));
+const lossSettingsOnly = args.includes('--loss-settings-only');
 
 function randomIds(n, vocab, seed) {
   let s = seed;
@@ -58,23 +62,63 @@ async function benchBackend(name) {
   return row;
 }
 
+/**
+ * Training tok/s of the TFT objective with the LM-head loss settings of `dft train` (`--loss-chunk-tokens`,
+ * `--gradient-checkpointing`), each relative to whole-pass losses without checkpointing.
+ */
+async function benchLossSettings(name) {
+  await selectBackend({ prefer: name, log: null });
+  const config = parseConfig(BENCH_MODEL, 'bench model');
+  const B = BENCH_BATCH;
+  const T = BENCH_SEQ;
+  const ids = tf.tensor2d(randomIds(B * T, config.vocabSize, 1), [B, T], 'int32');
+  const batch = { tft: { ids, labels: ids, attentionMask: tf.onesLike(ids) } };
+  const settings = [
+    ['whole passes (0)', 0, false],
+    [`default (${B}x${T}x${config.vocabSize} logits <= 2^24: whole)`, undefined, false],
+    ['chunks of 128 tokens', 128, false],
+    ['chunks of 512 tokens (one chunk)', 512, false],
+    ['chunks of 128 tokens', 128, true],
+  ];
+  const rows = [];
+  for (const [loss, lossChunkTokens, gradientCheckpointing] of settings) {
+    const model = new CausalLM(config, initialParameters(config, 0));
+    model.gradientCheckpointing = gradientCheckpointing;
+    const objective = dftObjective({ method: 'tft', lossChunkTokens });
+    const trainer = new Trainer(model, objective, { lr: 1e-4, schedule: 'constant', totalSteps: 1000 });
+    const trainTokPerS = await tokensPerSecond(() => trainer.step([{ batch, weight: B }]), steps, B * T);
+    trainer.dispose();
+    model.dispose();
+    rows.push({ backend: name, loss, gradientCheckpointing, trainTokPerS });
+  }
+  for (const r of rows) r.vsWholeLosses = r.trainTokPerS / rows[0].trainTokPerS;
+  tf.dispose([ids, batch.tft.attentionMask]);
+  return rows;
+}
+
 // The machine may be shared: the load average before and after goes with the numbers.
 const loadBefore = loadavg()[0];
 const rows = [];
-for (const b of backends) rows.push(await benchBackend(b));
+if (!lossSettingsOnly) for (const b of backends) rows.push(await benchBackend(b));
+const lossRows = await benchLossSettings(backends[0]);
 const loadAfter = loadavg()[0];
 console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
-const torch = torchReference(steps);
-if (!torch.skipped) {
-  const best = (k) => Math.max(torch.threads_1[k], torch.threads_2[k]);
-  rows.push({ backend: `pytorch ${torch.torch} (1 thread)`, forwardTokPerS: torch.threads_1.forward, trainTokPerS: torch.threads_1.train, params: rows[0].params });
-  rows.push({ backend: `pytorch ${torch.torch} (2 threads)`, forwardTokPerS: torch.threads_2.forward, trainTokPerS: torch.threads_2.train, params: rows[0].params });
-  for (const r of rows.filter((r) => !r.backend.startsWith('pytorch'))) {
-    r.forwardVsTorch = r.forwardTokPerS / best('forward');
-    r.trainVsTorch = r.trainTokPerS / best('train');
+const extra = { model: BENCH_MODEL, batch: BENCH_BATCH, seq: BENCH_SEQ, steps, loadAverage: [loadBefore, loadAfter] };
+printTable(`Core: training step of the TFT objective by LM-head loss setting (${backends[0]}, tokens/s; ratio vs whole-pass losses)`, lossRows);
+console.log('wrote', writeResults('core-loss-settings', lossRows, extra));
+if (!lossSettingsOnly) {
+  const torch = torchReference(steps);
+  if (!torch.skipped) {
+    const best = (k) => Math.max(torch.threads_1[k], torch.threads_2[k]);
+    rows.push({ backend: `pytorch ${torch.torch} (1 thread)`, forwardTokPerS: torch.threads_1.forward, trainTokPerS: torch.threads_1.train, params: rows[0].params });
+    rows.push({ backend: `pytorch ${torch.torch} (2 threads)`, forwardTokPerS: torch.threads_2.forward, trainTokPerS: torch.threads_2.train, params: rows[0].params });
+    for (const r of rows.filter((r) => !r.backend.startsWith('pytorch'))) {
+      r.forwardVsTorch = r.forwardTokPerS / best('forward');
+      r.trainVsTorch = r.trainTokPerS / best('train');
+    }
+  } else {
+    console.log(`PyTorch reference skipped: ${torch.skipped}`);
   }
-} else {
-  console.log(`PyTorch reference skipped: ${torch.skipped}`);
+  printTable(`Core: LLaMA d256 L4 vocab32k, batch ${BENCH_BATCH}x${BENCH_SEQ} (tokens/s; ratio vs best PyTorch thread setting)`, rows);
+  console.log('wrote', writeResults('core', rows, extra));
 }
-printTable(`Core: LLaMA d256 L4 vocab32k, batch ${BENCH_BATCH}x${BENCH_SEQ} (tokens/s; ratio vs best PyTorch thread setting)`, rows);
-console.log('wrote', writeResults('core', rows, { model: BENCH_MODEL, batch: BENCH_BATCH, seq: BENCH_SEQ, steps, loadAverage: [loadBefore, loadAfter] }));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chunkedHeadNll } from '@dft/ops';
+import { isFrozenVariable } from '@dft/ops/internal';
 import { defaultChunkTokens } from './chunk-size.js';
 import type { LmHead } from './model.js';
 import { assertDims, assertFloat, assertNumeric, assertRank, assertTensor, checkLabelValues } from './validate.js';
@@ -63,7 +64,9 @@ export function projectedLoss(input: HiddenWithHead, labels: tf.Tensor2D, o: Pro
     const n = rows.length;
     const picked = tf.gather(tf.reshape(hidden, [batch * time, width]), tf.tensor1d(rows, 'int32'));
     const normed = tf.reshape(head.norm(tf.reshape(picked, [1, n, width]) as tf.Tensor3D, { frozen: o.frozenHead }), [n, width]) as tf.Tensor2D;
-    const projection = { weight: head.weight, transposed: head.transposed, softcap: head.softcap, frozen: o.frozenHead };
+    // A head weight marked not trainable (frozen in training) is a constant too: the op then computes no gradient for it.
+    const frozen = o.frozenHead || isFrozenVariable(head.weight);
+    const projection = { weight: head.weight, transposed: head.transposed, softcap: head.softcap, frozen };
     const nll = tf.mul(chunkedHeadNll(normed, tf.tensor1d(targets, 'int32'), projection, chunk), tf.tensor1d(weights));
     if (o.reduction === 'none') return tf.reshape(nll, [batch, time - 1]);
     const total = tf.sum(nll);

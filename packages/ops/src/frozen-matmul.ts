@@ -14,3 +14,8 @@ export function frozenMatMul(x: tf.Tensor2D, w: tf.Tensor2D, transposeB = false)
   })) as unknown as CustomGradientFunc);
   return op(x) as tf.Tensor2D;
 }
+
+/** Whether `t` is a variable marked not trainable (a frozen parameter): a constant of the backward pass. */
+export function isFrozenVariable(t: tf.Tensor): boolean {
+  return t instanceof tf.Variable && !t.trainable;
+}

@@ -4,4 +4,4 @@
  */
 export type { CustomGradientFunc } from './kernels.js';
 export { oneHotFloat } from './one-hot.js';
-export { frozenMatMul } from './frozen-matmul.js';
+export { frozenMatMul, isFrozenVariable } from './frozen-matmul.js';

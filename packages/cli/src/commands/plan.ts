@@ -46,7 +46,6 @@ export const planCommand: Command = {
     const file = join(dir, 'config.json');
     const model = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
     const trainable = trainableNames(parameterSpecs(model).map((s) => s.name), c.freeze);
-    const sizes = new Map(parameterSpecs(model).map((s) => [s.name, s.shape.reduce((a, b) => a * b, 1)]));
     // --micro-batch is per rank (HF's per_device_train_batch_size).
     const perRankBatch = c.microBatch;
     // Layers picked by `auto` are known only once training starts: plan for the deepest lens (the worst case).
@@ -60,7 +59,7 @@ export const planCommand: Command = {
       accumulation: c.globalBatch / (c.microBatch * c.workers),
       gradientCheckpointing: c.gradientCheckpointing,
       lossChunkTokens: c.lossChunkTokens,
-      trainableParams: trainable.reduce((n, name) => n + sizes.get(name)!, 0),
+      trainableNames: trainable,
       workers: c.workers,
       zeroStage: c.zeroStage,
       detachTeacher: c.detachTeacher,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CausalLM, initialParameters, parseConfig, planMemory, selectBackend, Trainer, withPeakBytes, type ModelConfig } from '@dft/core';
+import { CausalLM, initialParameters, parameterSpecs, parseConfig, planMemory, selectBackend, Trainer, withPeakBytes, type ModelConfig } from '@dft/core';
 import { dftObjective, type DftBatch } from '@dft/losses';
 
 /**
@@ -24,17 +24,18 @@ function group(config: ModelConfig, B: number, T: number, seed: number) {
 }
 
 /** The measured peaks of a step (the second one) and of one objective's backward alone, in bytes. */
-async function measuredPeaks(raw: Record<string, string | number>, checkpointing: boolean, lossChunkTokens: number, B: number, T: number) {
+async function measuredPeaks(raw: Record<string, string | number>, checkpointing: boolean, lossChunkTokens: number, B: number, T: number, freeze: string[] = []) {
   const config = parseConfig(raw);
   const model = new CausalLM(config, initialParameters(config, 1));
   model.gradientCheckpointing = checkpointing;
   const objective = dftObjective({ method: 'dft-logits', lcLayer: 1, etLayer: 2, lossChunkTokens });
   const batch: DftBatch = { tft: group(config, B, T, 1), lc: group(config, B, T, 2), et: group(config, B, T, 3) };
-  const trainer = new Trainer(model, (m, b: DftBatch) => objective(m, b), { lr: 1e-3, totalSteps: 2 });
+  const trainer = new Trainer(model, (m, b: DftBatch) => objective(m, b), { lr: 1e-3, totalSteps: 2, freeze });
   await trainer.step([{ batch, weight: 1 }]);
   const { peakBytes } = await trainer.step([{ batch, weight: 1 }]);
   // Weights and moments are alive here, as in the step's backward.
-  const backward = await withPeakBytes(() => tf.variableGrads(() => objective(model, batch).loss));
+  const trained = [...model.params.entries()].filter(([name]) => !freeze.includes(name)).map(([, v]) => v);
+  const backward = await withPeakBytes(() => tf.variableGrads(() => objective(model, batch).loss, trained));
   tf.dispose([backward.result.value, ...Object.values(backward.result.grads)]);
   trainer.dispose();
   model.dispose();
@@ -63,5 +64,23 @@ describe('dft plan predicts the measured peak of a training step (≤ 15 %)', ()
     expect(Math.abs(total - measured.step) / measured.step).toBeLessThanOrEqual(0.15);
     const backward = weights + gradients + optimizer + activations;
     expect(Math.abs(backward - measured.backward) / measured.backward).toBeLessThanOrEqual(0.15);
+  });
+
+  it('a frozen tied embedding gets no gradient and no moments (trainableNames), measured on gemma2 with both savings', async () => {
+    const [B, T] = [2, 48];
+    const frozen = ['model.embed_tokens.weight'];
+    const measured = await measuredPeaks(GEMMA, true, 16, B, T, frozen);
+    const names = [...parameterSpecs(measured.config)].map((p) => p.name).filter((n) => !frozen.includes(n));
+    const settings = { method: 'dft-logits', lcLayer: 1, etLayer: 2, microBatch: B, seqLen: T, gradientCheckpointing: true, lossChunkTokens: 16 };
+    const plan = planMemory(measured.config, { ...settings, trainableNames: names });
+    const all = planMemory(measured.config, settings);
+    const embed = measured.config.vocabSize * measured.config.hiddenSize;
+    expect(plan.trainableParameters).toBe(plan.parameters - embed);
+    expect(plan.perRank.optimizer).toBe(8 * (plan.parameters - embed));
+    // Four reads of the tied embedding (three lookups and the trained head) no longer leave a gradient each.
+    expect(all.perRank.gradients - plan.perRank.gradients).toBe(4 * 4 * embed);
+    expect(Math.abs(plan.perRank.total - measured.step) / measured.step).toBeLessThanOrEqual(0.15);
+    const { weights, gradients, optimizer, activations } = plan.perRank;
+    expect(Math.abs(weights + gradients + optimizer + activations - measured.backward) / measured.backward).toBeLessThanOrEqual(0.15);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gatedActivation, rmsNorm, stopGradient } from '@dft/ops';
-import { frozenMatMul } from '@dft/ops/internal';
+import { frozenMatMul, isFrozenVariable } from '@dft/ops/internal';
 import '../backend/gradients.js';
 import { attentionBias, positionIds } from './attention-mask.js';
 import type { ModelConfig } from './config.js';
@@ -210,8 +210,8 @@ export class CausalLM {
 
   /**
    * The LM head: a tied `[vocab, hidden]` embedding is multiplied transposed in place (no transposed copy, and its
-   * gradient comes out `[vocab, hidden]` directly); a frozen head (the logit lens) is a constant of the backward pass,
-   * so it is neither copied nor given a gradient.
+   * gradient comes out `[vocab, hidden]` directly); a frozen head (the logit lens, or a weight marked not trainable)
+   * is a constant of the backward pass, so it is neither copied nor given a gradient.
    */
   private head(normed: tf.Tensor3D, frozen: boolean): tf.Tensor3D {
     const c = this.config;
@@ -219,7 +219,7 @@ export class CausalLM {
     const w = this.p(tied ? 'model.embed_tokens.weight' : 'lm_head.weight') as tf.Tensor2D;
     const [b, t, d] = normed.shape;
     const x = tf.reshape(normed, [b * t, d]) as tf.Tensor2D;
-    const z = frozen ? frozenMatMul(x, w, tied) : tf.matMul(x, w, false, tied);
+    const z = frozen || isFrozenVariable(w) ? frozenMatMul(x, w, tied) : tf.matMul(x, w, false, tied);
     const logits = tf.reshape(z, [b, t, c.vocabSize]) as tf.Tensor3D;
     return c.finalLogitSoftcapping ? softcap(logits, c.finalLogitSoftcapping) : logits;
   }

@@ -20,6 +20,11 @@ export interface PlanSettings {
   lossChunkTokens?: number;
   /** Parameters that train (all by default). */
   trainableParams?: number;
+  /**
+   * Names of the parameters that train (HF names; the others are frozen). With it, frozen parameters get no gradient
+   * and no moments, and `trainableParams` is their total; without it, every gradient is scaled by the trainable share.
+   */
+  trainableNames?: readonly string[];
   workers?: number;
   zeroStage?: 0 | 1 | 2;
   /** The dft-feature teacher pass without gradient (default true). */
@@ -109,8 +114,8 @@ function passes(s: PlanSettings, L: number): Pass[] {
     case 'dft-logits':
       return [
         { layers: L, head: 'final', grad: true },
-        ...(s.lcLayer === undefined ? [] : [{ layers: s.lcLayer, head: s.lcLayer === L ? 'final' : 'lens', grad: true } as const]),
-        ...(s.etLayer === undefined ? [] : [{ layers: s.etLayer, head: s.etLayer === L ? 'final' : 'lens', grad: true } as const]),
+        ...(s.lcLayer === undefined ? [] : [{ layers: s.lcLayer, head: 'lens', grad: true } as const]),
+        ...(s.etLayer === undefined ? [] : [{ layers: s.etLayer, head: 'lens', grad: true } as const]),
       ];
     case 'dft-feature': {
       const stop = Math.max(s.lcLayer ?? 0, s.etLayer === undefined ? 0 : L);
@@ -145,9 +150,10 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
   const chunk = chunked ? chunkTokens : N;
   const specs = parameterSpecs(c).map((p) => ({ name: p.name, size: p.shape.reduce((a, b) => a * b, 1) }));
   const parameters = specs.reduce((n, p) => n + p.size, 0);
-  // Frozen parameters get no gradient: the trainable share of every parameter's gradient.
-  const share = (s.trainableParams ?? parameters) / parameters;
-  const sizeOf = new Map(specs.map((p) => [p.name, p.size * share]));
+  // Frozen parameters get no gradient: none for the named frozen ones, else the trainable share of every gradient.
+  const trains = s.trainableNames ? new Set(s.trainableNames) : null;
+  const share = trains ? 1 : (s.trainableParams ?? parameters) / parameters;
+  const sizeOf = new Map(specs.map((p) => [p.name, trains && !trains.has(p.name) ? 0 : p.size * share]));
   const headWeight = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   const embedElements = N * D * (c.modelType === 'gemma2' ? 2 : 1);
   // A chunked loss keeps the normed hidden states only (its head is data); a whole one every tensor of the head.
@@ -216,7 +222,9 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const workers = s.workers ?? 1;
   const stage = workers > 1 ? s.zeroStage ?? 0 : 0;
   const parameters = parameterSpecs(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-  const trainable = s.trainableParams ?? parameters;
+  const sizes = parameterSpecs(c).map((p) => ({ name: p.name, size: p.shape.reduce((a, b) => a * b, 1) }));
+  const trainableSizes = s.trainableNames ? sizes.filter((p) => s.trainableNames!.includes(p.name)) : sizes;
+  const trainable = s.trainableNames ? trainableSizes.reduce((n, p) => n + p.size, 0) : s.trainableParams ?? parameters;
   const weights = F32 * parameters;
   const checkpointing = s.gradientCheckpointing ?? false;
   const run = backwardElements(c, s, checkpointing);
@@ -230,7 +238,8 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   // Activations: the rest of the backward's peak (kept tensors, their gradients, the scratch of the peak's phase).
   const activationsOf = (r: { peak: number; gradients: number }) => F32 * Math.round(r.peak - r.gradients);
   const activations = activationsOf(run);
-  const largest = Math.max(...parameterSpecs(c).map((p) => p.shape.reduce((a, b) => a * b, 1)));
+  // AdamW's scratch is that of the largest parameter it updates (bounded by the trainable total when only a count is known).
+  const largest = Math.min(Math.max(...trainableSizes.map((p) => p.size)), trainable);
   const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
   const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer ? 2 : 14);
   const backward = weights + gradients + optimizer + activations;

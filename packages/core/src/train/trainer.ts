@@ -121,6 +121,10 @@ export class Trainer<B> {
         ? gradientReduceScatter(opts.comm!, this.optimizer.slices!, weightOf)
         : gradientAllReduce(opts.comm!, weightOf);
     this.vars = this.trainable.map((n) => model.params.get(n)!);
+    // Frozen parameters are marked not trainable: the model then reads them as constants of the backward pass (no
+    // gradient computed for them, e.g. by a custom op's gradient, which computes every input's when it runs).
+    const trains = new Set(this.trainable);
+    for (const [name, v] of model.params) if (v instanceof tf.Variable) v.trainable = trains.has(name);
   }
 
   /** Learning rate of the next update. */
