@@ -78,20 +78,37 @@ async function benchLossSettings(name) {
     [`default (${B}x${T}x${config.vocabSize} logits <= 2^24: whole)`, undefined, false],
     ['chunks of 128 tokens', 128, false],
     ['chunks of 512 tokens (one chunk)', 512, false],
+    ['whole passes (0)', 0, true],
     ['chunks of 128 tokens', 128, true],
   ];
-  const rows = [];
-  for (const [loss, lossChunkTokens, gradientCheckpointing] of settings) {
+  // The settings' steps are interleaved, round after round, so that a change in the machine's load hits them alike;
+  // each setting's rate is its median over the rounds.
+  const runs = settings.map(([loss, lossChunkTokens, gradientCheckpointing]) => {
     const model = new CausalLM(config, initialParameters(config, 0));
     model.gradientCheckpointing = gradientCheckpointing;
-    const objective = dftObjective({ method: 'tft', lossChunkTokens });
-    const trainer = new Trainer(model, objective, { lr: 1e-4, schedule: 'constant', totalSteps: 1000 });
-    const trainTokPerS = await tokensPerSecond(() => trainer.step([{ batch, weight: B }]), steps, B * T);
-    trainer.dispose();
-    model.dispose();
-    rows.push({ backend: name, loss, gradientCheckpointing, trainTokPerS });
+    const trainer = new Trainer(model, dftObjective({ method: 'tft', lossChunkTokens }), { lr: 1e-4, schedule: 'constant', totalSteps: 1000 });
+    return { loss, gradientCheckpointing, model, trainer, rates: [], cpu: [] };
+  });
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (let round = 0; round <= steps; round++) {
+    for (const r of runs) {
+      // CPU time of the process (all its threads) as well as wall time: on a shared machine it is the steadier
+      // measure of what a setting costs.
+      const cpu = process.cpuUsage();
+      const rate = await tokensPerSecond(() => r.trainer.step([{ batch, weight: B }]), 1, B * T, false);
+      const used = process.cpuUsage(cpu);
+      if (round > 0) r.rates.push(rate), r.cpu.push((used.user + used.system) / 1e6); // round 0 warms up
+    }
   }
-  for (const r of rows) r.vsWholeLosses = r.trainTokPerS / rows[0].trainTokPerS;
+  const rows = runs.map((r) => {
+    r.trainer.dispose();
+    r.model.dispose();
+    return { backend: name, loss: r.loss, gradientCheckpointing: r.gradientCheckpointing, trainTokPerS: median(r.rates), cpuSecondsPerStep: median(r.cpu) };
+  });
+  for (const r of rows) {
+    r.tokPerSVsWhole = r.trainTokPerS / rows[0].trainTokPerS;
+    r.cpuTimeVsWhole = r.cpuSecondsPerStep / rows[0].cpuSecondsPerStep;
+  }
   tf.dispose([ids, batch.tft.attentionMask]);
   return rows;
 }
@@ -104,7 +121,7 @@ const lossRows = await benchLossSettings(backends[0]);
 const loadAfter = loadavg()[0];
 console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
 const extra = { model: BENCH_MODEL, batch: BENCH_BATCH, seq: BENCH_SEQ, steps, loadAverage: [loadBefore, loadAfter] };
-printTable(`Core: training step of the TFT objective by LM-head loss setting (${backends[0]}, tokens/s; ratio vs whole-pass losses)`, lossRows);
+printTable(`Core: training step of the TFT objective by LM-head loss setting (${backends[0]}; median tokens/s and CPU seconds per step; ratios vs whole-pass losses)`, lossRows);
 console.log('wrote', writeResults('core-loss-settings', lossRows, extra));
 if (!lossSettingsOnly) {
   const torch = torchReference(steps);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasKernels, registerGradientOnce, type CustomGradientFunc } from './kernels.js';
 import { oneHotFloat } from './one-hot.js';
+import { TOKEN_NLL, TOKEN_NLL_GRAD } from './token-nll.js';
 
 /*
  * No backend registers these kernels yet, so they are not in OP_KERNELS (the list a backend package implements in
@@ -63,18 +64,32 @@ function logitsOf(x: tf.Tensor2D, w: tf.Tensor2D, head: HeadProjection): tf.Tens
   return head.softcap ? (tf.mul(tf.tanh(tf.div(u, head.softcap)), head.softcap) as tf.Tensor2D) : u;
 }
 
-/** `z[r, targets[r]]` for every row, read from the flattened logits (no `[rows, vocab]` one-hot in the forward). */
-function picked(z: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+/**
+ * One chunk's `[nll, lse]` per row: through the fused token-NLL kernel where the backend has it (one pass over the
+ * logits), else `logSumExp(z) − z[r, targets[r]]`, reading the target logits from the flattened chunk (no one-hot).
+ */
+function chunkNll(z: tf.Tensor2D, targets: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D] {
+  if (hasKernels([TOKEN_NLL, TOKEN_NLL_GRAD])) return tf.engine().runKernel(TOKEN_NLL, { logits: z, targets }) as [tf.Tensor1D, tf.Tensor1D];
   const [rows, vocab] = z.shape;
-  return tf.gather(tf.reshape(z, [-1]), tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(vocab, 'int32')), targets));
+  const lse = tf.logSumExp(z, 1) as tf.Tensor1D;
+  const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(vocab, 'int32')), targets));
+  return [tf.sub(lse, picked), lse];
+}
+
+/** One chunk's `d nll / d z = (softmax(z) − onehot(targets))·dy`: the fused kernel's gradient where it exists. */
+function chunkNllGrad(z: tf.Tensor2D, targets: tf.Tensor1D, lse: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D {
+  if (hasKernels([TOKEN_NLL, TOKEN_NLL_GRAD])) {
+    return tf.engine().runKernel(TOKEN_NLL_GRAD, { logits: z, targets, lse, dNll: dy, dLse: tf.zerosLike(dy) }) as tf.Tensor2D;
+  }
+  return tf.mul(tf.sub(tf.softmax(z), oneHotFloat(targets, z.shape[1])), tf.expandDims(dy, 1));
 }
 
 /**
  * Per-row negative log-likelihood `−log softmax(head(x[r]))[targets[r]]`, shape `[rows]`, computed `chunkRows` rows
- * at a time: no `[rows, vocab]` logits tensor ever exists, only one chunk's. The forward pass keeps `x` and the
- * targets; the backward pass recomputes each chunk's logits and turns them into that chunk's gradients
- * (`softmax − onehot`, through the soft-cap, then `· weightᵀ` for `x` and `xᵀ ·` for the weight), summing the weight's
- * gradient over chunks. Values and gradients equal the unchunked loss's up to float rounding.
+ * at a time: no `[rows, vocab]` logits tensor ever exists, only one chunk's. The forward pass keeps `x`, the
+ * targets and each row's log-sum-exp; the backward pass recomputes each chunk's logits and turns them into that
+ * chunk's gradients (`softmax − onehot`, through the soft-cap, then `· weightᵀ` for `x` and `xᵀ ·` for the weight),
+ * summing the weight's gradient over chunks. Values and gradients equal the unchunked loss's up to float rounding.
  * `x` `[rows, hidden]` float32 (already final-normed), `targets` int32 `[rows]` in `[0, vocab)`.
  */
 export function chunkedHeadNll(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadProjection, chunkRows: number): tf.Tensor1D {
@@ -89,24 +104,21 @@ export function chunkedHeadNll(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadP
 export function chunkedHeadNllComposite(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadProjection, chunkRows: number): tf.Tensor1D {
   const w = head.weight;
   const [rows, hidden] = x.shape;
-  const vocab = head.transposed ? w.shape[0] : w.shape[1];
   const spans: [number, number][] = [];
   for (let s = 0; s < rows; s += chunkRows) spans.push([s, Math.min(chunkRows, rows - s)]);
   const frozen = head.frozen ?? false;
 
   const op = tf.customGrad(((xs: tf.Tensor2D, ts: tf.Tensor1D, ...rest: unknown[]) => {
     const save = rest[rest.length - 1] as tf.GradSaveFunc;
-    const parts = spans.map(([s, n]) =>
-      tf.tidy(() => {
-        const z = logitsOf(tf.slice(xs, [s, 0], [n, hidden]), w, head);
-        return tf.sub(tf.logSumExp(z, 1), picked(z, tf.slice(ts, [s], [n])));
-      }),
-    );
-    save([xs, ts]);
+    // Each chunk's log-sum-exp ([rows], small) is kept for the backward, which then needs no second reduction.
+    const parts = spans.map(([s, n]) => tf.tidy(() => chunkNll(logitsOf(tf.slice(xs, [s, 0], [n, hidden]), w, head), tf.slice(ts, [s], [n]))));
+    const nll = parts.length === 1 ? parts[0]![0] : tf.concat(parts.map((p) => p[0]));
+    const lse = parts.length === 1 ? parts[0]![1] : tf.concat(parts.map((p) => p[1]));
+    save([xs, ts, lse]);
     return {
-      value: parts.length === 1 ? parts[0]! : tf.concat(parts),
+      value: nll,
       gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
-        const [xSaved, tSaved] = saved as [tf.Tensor2D, tf.Tensor1D];
+        const [xSaved, tSaved, lseSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const dx: tf.Tensor2D[] = [];
         let dw: tf.Tensor2D | null = null;
         for (const [s, n] of spans) {
@@ -114,7 +126,7 @@ export function chunkedHeadNllComposite(x: tf.Tensor2D, targets: tf.Tensor1D, he
           const [dxChunk, dwChunk] = tf.tidy(() => {
             const xc = tf.slice(xSaved, [s, 0], [n, hidden]);
             const z = logitsOf(xc, w, head);
-            let dz = tf.mul(tf.sub(tf.softmax(z), oneHotFloat(tf.slice(tSaved, [s], [n]), vocab)), tf.expandDims(tf.slice(dy, [s], [n]), 1));
+            let dz = chunkNllGrad(z, tf.slice(tSaved, [s], [n]), tf.slice(lseSaved, [s], [n]), tf.slice(dy, [s], [n]));
             // d/du of cap·tanh(u / cap) = 1 − tanh² = 1 − (z / cap)².
             if (head.softcap) dz = tf.mul(dz, tf.sub(1, tf.square(tf.div(z, head.softcap))));
             const dxc = head.transposed ? tf.matMul(dz, w) : tf.matMul(dz, w, false, true);
