@@ -75,6 +75,14 @@ export function writeShortRecords(path: string, n: number): SliceRecord[] {
   return short;
 }
 
+/** `n` short records (writeShortRecords) prepared by `dft prepare` with the tiny LLaMA's tokenizer into `<dir>/short`; returns that folder. */
+export async function prepareShortRecords(dir: string, n: number, maxLength: number): Promise<string> {
+  writeShortRecords(join(dir, 'short.json'), n);
+  const r = await dft('prepare', '--input', join(dir, 'short.json'), '--tokenizer', TINY_LLAMA, '--out', join(dir, 'short'), '--max-length', String(maxLength));
+  if (r.code !== 0) throw new Error(`dft prepare failed: ${r.err}`);
+  return join(dir, 'short');
+}
+
 /**
  * `n` records whose sequences all tokenise to the same lengths (digits vary, the pattern does not): with equal
  * label counts per row, a mean over a batch equals the example-weighted mean of its shards' means, so any split of

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingJob, type LogRow } from '@dft/core';
-import { dft, readJsonLines, stepDirs, tempDir, TINY_LLAMA, writeShortRecords } from '../test-utils/cli-harness.js';
+import { dft, prepareShortRecords, readJsonLines, stepDirs, tempDir, TINY_LLAMA } from '../test-utils/cli-harness.js';
 
 /*
  * `dft train` is @dft/core's TrainingJob with the settings its flags name: a program that builds the job itself
@@ -13,10 +13,7 @@ let tmp: ReturnType<typeof tempDir>;
 let data: string;
 beforeAll(async () => {
   tmp = tempDir('library-job');
-  const raw = join(tmp.dir, 'short.json');
-  writeShortRecords(raw, 4);
-  data = join(tmp.dir, 'short');
-  expect((await dft('prepare', '--input', raw, '--tokenizer', TINY_LLAMA, '--out', data, '--max-length', '64')).code).toBe(0);
+  data = await prepareShortRecords(tmp.dir, 4, 64);
 });
 afterAll(() => tmp.remove());
 
