@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causalLmLoss } from '@dft/losses';
 import { selectBackend } from '../backend/select-backend.js';
+import { WorldOfOne } from '../distributed/world-of-one.js';
 import { TINY_LLAMA } from '../test-utils/fixtures.js';
 import { MPI_UNAVAILABLE, mpiJob } from '../test-utils/mpi-job.js';
 import { prepareSlice } from '../test-utils/prepared-slice.js';
@@ -106,6 +107,13 @@ describe('TrainingJob in process', () => {
   it('refuses settings that cannot run, and what it cannot do without a hook, before loading anything', async () => {
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), microBatch: 3 })).toThrow(
       'training settings: globalBatch 4 is not a multiple of microBatch 3 × workers 1 (microBatch is per rank: globalBatch = microBatch × workers × accumulation steps)',
+    );
+    // The world's size enters the batch arithmetic: 4 examples a step cannot be split into micro-batches of 2 on 3 ranks.
+    class WorldOfThree extends WorldOfOne {
+      override readonly worldSize = 3;
+    }
+    expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), microBatch: 2 }, { comm: new WorldOfThree() })).toThrow(
+      'globalBatch 4 is not a multiple of microBatch 2 × 3 ranks (microBatch is per rank: globalBatch = microBatch × ranks × accumulation steps)',
     );
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lr: -1 })).toThrow('training settings: "lr" must be > 0, got -1');
     expect(() => new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'bad'), lcLayer: 1.5 })).toThrow('training settings: "lcLayer" must be a layer index or "auto", got 1.5');
