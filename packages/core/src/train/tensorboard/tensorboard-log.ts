@@ -3,20 +3,27 @@ import { join } from 'node:path';
 import type { LogEntry } from '../run-training.js';
 import { EVENT_FILE_PREFIX, EventFileWriter } from './event-file.js';
 
-/** Our log keys that repeat an HF-named one (`lr` = `learning_rate`): charted once, under HF's name. */
-const DUPLICATES = new Set(['step', 'lr', 'gradNorm']);
+/**
+ * Log keys that are not charted: those repeating an HF-named one (`lr` = `learning_rate`), and the step and elapsed
+ * time, which every TensorBoard event carries as its step and wall time.
+ */
+const NOT_CHARTED = new Set(['step', 'lr', 'gradNorm', 'elapsedS']);
+
+/** Our names for what HF's Trainer logs under its own: the token counter is its `num_input_tokens_seen`. */
+const HF_NAMES: Record<string, string> = { tokens: 'num_input_tokens_seen' };
 
 /**
  * A log row's TensorBoard tags as HF's TensorBoardCallback names them: `eval_loss` → `eval/loss`, a step's
- * `loss` → `train/loss`; task scores already named `eval/<task>/<metric>` keep their name.
+ * `loss` → `train/loss`, its token counter → `train/num_input_tokens_seen`; task scores already named
+ * `eval/<task>/<metric>` keep their name.
  */
 export function tensorboardScalars(row: LogEntry): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(row)) {
-    if (DUPLICATES.has(k) || typeof v !== 'number') continue;
+    if (NOT_CHARTED.has(k) || typeof v !== 'number') continue;
     if (k.startsWith('eval/')) out[k] = v;
     else if (k.startsWith('eval_')) out[`eval/${k.slice(5)}`] = v;
-    else out[`train/${k}`] = v;
+    else out[`train/${HF_NAMES[k] ?? k}`] = v;
   }
   return out;
 }

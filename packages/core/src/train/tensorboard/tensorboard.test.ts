@@ -6,6 +6,7 @@ import { crc32c, maskedCrc32c } from './crc32c.js';
 import { decodeEvent, encodeEvent } from './event-proto.js';
 import { EVENT_FILE_VERSION, EventFileWriter, readEventFile } from './event-file.js';
 import { decodeRecords, encodeRecord } from './tfrecord.js';
+import { tensorboardScalars } from './tensorboard-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dft-tfevents-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +88,27 @@ describe('EventFileWriter', () => {
     const bad = join(dir, 'bad.tfevents');
     writeFileSync(bad, bytes);
     expect(() => readEventFile(bad)).toThrow(`${bad}: bad data CRC`);
+  });
+});
+
+describe('tensorboardScalars', () => {
+  it("names a step's row as HF's TensorBoardCallback does and leaves out what every event already carries", () => {
+    const row = { step: 3, epoch: 0.5, loss: 2.5, lr: 1e-4, learning_rate: 1e-4, gradNorm: 0.7, grad_norm: 0.7, tokens: 4096, tokPerS: 900, elapsedS: 12.5, peakBytes: 1e6, tft: 2, lc: 0.25 };
+    expect(tensorboardScalars(row)).toEqual({
+      'train/epoch': 0.5,
+      'train/loss': 2.5,
+      'train/learning_rate': 1e-4,
+      'train/grad_norm': 0.7,
+      'train/num_input_tokens_seen': 4096,
+      'train/tokPerS': 900,
+      'train/peakBytes': 1e6,
+      'train/tft': 2,
+      'train/lc': 0.25,
+    });
+  });
+
+  it('names an evaluation row eval/<metric>, and keeps task scores named eval/<task>/<metric>', () => {
+    const row = { step: 4, epoch: 1, eval_loss: 1.5, eval_runtime: 2, eval_samples: 8, elapsedS: 20, 'eval/xcopa:zh/acc': 0.6 };
+    expect(tensorboardScalars(row)).toEqual({ 'train/epoch': 1, 'eval/loss': 1.5, 'eval/runtime': 2, 'eval/samples': 8, 'eval/xcopa:zh/acc': 0.6 });
   });
 });
