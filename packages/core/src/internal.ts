@@ -5,12 +5,10 @@
 export { findTfjsNode } from './backend/tensorflow/location.js';
 export { toDftBatch } from './job/batch-tensors.js';
 export { checkData } from './job/check-data.js';
-export { checkTrainingConfig, TRAINING_NUMBER_KEYS } from './job/check-training-config.js';
-export type { SettingSource } from './job/check-training-config.js';
+export { checkTrainingConfig, TRAINING_NUMBER_KEYS, type SettingSource } from './job/check-training-config.js';
 export { scheduleOf } from './job/resume-plan.js';
 export { trainableNames } from './train/grad-utils.js';
 export type { ScheduleAnchor } from './train/lr-schedule.js';
-export { takeMicroBatches } from './train/run-training.js';
-export type { SourceBatch } from './train/run-training.js';
+export { takeMicroBatches, type SourceBatch } from './train/run-training.js';
 export { TRAINER_STATE_FILE } from './train/training-checkpoint.js';
 export { checkReplicas } from './distributed/replicas.js';

@@ -1,4 +1,2 @@
-export { ENGINE_ENV } from './engines.js';
-export type { EngineChoice, TokenizerEngine } from './engines.js';
-export { Tokenizer } from './tokenizer.js';
-export type { EncodeOptions, SpecialTokens, TokenizerOptions } from './tokenizer.js';
+export { ENGINE_ENV, type EngineChoice, type TokenizerEngine } from './engines.js';
+export { Tokenizer, type EncodeOptions, type SpecialTokens, type TokenizerOptions } from './tokenizer.js';
