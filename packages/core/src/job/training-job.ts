@@ -187,7 +187,9 @@ export class TrainingJob<R extends TaskScore = TaskScore> {
       if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`training data ${file} not found`);
       ds = await openDataset(file);
       checkData(ds, model, tokenizer.hash, c.model);
-      validation = await openValidation(file, c, kindsFor(c), model, tokenizer.hash);
+      // The kinds depend on the method and lambdas only, not on the layers "auto" resolves below.
+      const kinds = kindsFor(c);
+      validation = await openValidation(file, c, kinds, model, tokenizer.hash);
       if (c.method.startsWith('dft-') && (c.lcLayer === 'auto' || c.etLayer === 'auto')) {
         // sft/tft use no layer. A resumed run keeps the layers its first run resolved (a partly trained model may suggest others).
         const auto =
@@ -201,7 +203,6 @@ export class TrainingJob<R extends TaskScore = TaskScore> {
         c = { ...c, lcLayer: c.lcLayer === 'auto' ? auto.lcLayer : c.lcLayer, etLayer: c.etLayer === 'auto' ? auto.etLayer : c.etLayer };
         say(`layers: lcLayer ${c.lcLayer}, etLayer ${c.etLayer} (${auto.why})`);
       }
-      const kinds = kindsFor(c);
       // microBatch is per rank: globalBatch = microBatch × ranks × accumulation steps.
       const accumulation = c.globalBatch / (c.microBatch * comm.worldSize);
       const plan: StepPlan = { globalBatch: c.globalBatch, seed: c.seed, bucketByLength: c.bucketByLength, kinds };
