@@ -302,6 +302,7 @@ describe('dftObjective: bad input', () => {
     expect(() => dftObjective({ method: 'dft-logits', etLayer: 2 })).toThrow(/lcLayer is required/);
     expect(() => dftObjective({ ...logits, lambdaEt: -1 })).toThrow(/lambdaEt must be a finite number >= 0, got -1/);
     expect(() => dftObjective({ ...logits, lcLayer: 1.5 })).toThrow(/lcLayer must be an integer >= 0, got 1.5/);
+    expect(() => dftObjective({ method: 'tft', lossChunkTokens: -1 })).toThrow(/lossChunkTokens must be an integer >= 0 \(0 = off\), got -1/);
     expect(() => dftObjective({ ...feature, pool: 'max' as 'mean' })).toThrow(/pool: expected one of 'mean', 'last'/);
     expect(call({ ...logits, etLayer: 4 })).toThrow(/etLayer = 4 is out of range: the model has 3 layers \(expected 0\.\.3\)/);
     expect(() => dftObjective(logits)({} as ToyLM, batch)).toThrow(/model must implement forward/);

@@ -14,7 +14,7 @@ function seq(s: SequenceBatch) {
 }
 
 /** The data package's padded arrays as the tensors `dftObjective` reads (created inside the caller's tidy). */
-export function toDftBatch(batch: Batch): DftBatch {
+export function toDftBatch(batch: Pick<Batch, 'sequences'>): DftBatch {
   const out: Record<string, unknown> = {};
   for (const [kind, s] of Object.entries(batch.sequences)) if (s) out[kind] = seq(s);
   return out as DftBatch;

@@ -1,71 +1,53 @@
-// End-to-end checks of the losses on the real @dft/core model and the tiny LLaMA / Gemma-2 reference fixtures.
-// (The package itself never imports core; only this test does.)
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The losses and the DFT objective of @dft/losses on the real model and the tiny LLaMA / Gemma-2 reference
+// fixtures, with a batch padded by @dft/data and turned into tensors as the training job does.
+import { causalLmLoss, dftObjective, logitLensLoss, type DftBatch, type DftObjectiveOptions, type ForwardOptions } from '@dft/losses';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadPretrained, type CausalLM } from '@dft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { causalLmLoss } from './causal-lm-loss.js';
-import { dftObjective, type DftObjectiveOptions } from './dft-objective.js';
-import { logitLensLoss } from './logit-lens-loss.js';
-import type { DftBatch } from './batch.js';
-import type { ForwardOptions } from './model.js';
-import { scalar, useCpuBackend, values } from './test-utils/setup.js';
-import { disposeBatch, toyBatch } from './test-utils/toy-batch.js';
+import type { CausalLM } from '../model/model.js';
+import { loadPretrained } from '../model/pretrained.js';
+import { FIXTURES, readReference, spyOnLayers, toleranceExcess, useBackend } from '../test-utils/fixtures.js';
+import { disposeDftBatch, toyDftBatch } from '../test-utils/toy-dft-batch.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../fixtures/models/', import.meta.url));
-
-interface Reference {
-  sequences: number[][];
-  nll_per_token: number[][];
-  nll_mean: number[];
-}
+const scalar = (t: tf.Tensor): number => t.dataSync()[0]!;
 
 /** The fixtures' tolerance (docs/design.md, "Numerics and tolerances"): |a - ref| <= 2e-4 + 1e-5·|ref|. */
 function expectNear(actual: number, ref: number): void {
-  expect(Math.abs(actual - ref)).toBeLessThanOrEqual(2e-4 + 1e-5 * Math.abs(ref));
+  expect(toleranceExcess([actual], [ref]).excess).toBeLessThanOrEqual(0);
 }
 
-/**
- * Wraps model.forward to record, per call, its options and the decoder layers (HF 1-based) that really ran: the
- * calls of the model's private per-layer method, wrapped on this instance.
- */
+/** Records, per model.forward call, its options and the decoder layers (HF 1-based) that really ran. */
 function recordPasses(model: CausalLM): { calls: { opts: ForwardOptions; ran: number[] }[]; restore: () => void } {
+  const layers = spyOnLayers(model);
   const calls: { opts: ForwardOptions; ran: number[] }[] = [];
-  const instance = model as unknown as { forward: CausalLM['forward']; layer: (i: number, ...rest: unknown[]) => tf.Tensor3D };
-  const { forward, layer } = instance;
-  let ran: number[] = [];
-  instance.layer = function (this: CausalLM, i, ...rest) {
-    ran.push(i + 1);
-    return layer.call(this, i, ...rest);
-  };
+  const instance = model as unknown as { forward: CausalLM['forward'] };
+  const forward = instance.forward;
   instance.forward = function (this: CausalLM, ids, opts = {}) {
-    ran = [];
+    const from = layers.ran.length;
     try {
       return forward.call(this, ids, opts);
     } finally {
-      calls.push({ opts, ran });
+      calls.push({ opts, ran: layers.ran.slice(from).map((i) => i + 1) });
     }
   };
-  return { calls, restore: () => void (delete (instance as Partial<typeof instance>).layer, delete (instance as Partial<typeof instance>).forward) };
+  return { calls, restore: () => void (layers.restore(), delete (instance as Partial<typeof instance>).forward) };
 }
 
-beforeAll(useCpuBackend);
+beforeAll(() => useBackend('cpu'));
 
 describe.each(['tiny-llama', 'tiny-gemma2'])('losses on the core model: %s', (name) => {
   let model: CausalLM;
   let L: number;
   let batch: DftBatch;
-  const reference = JSON.parse(readFileSync(`${FIXTURES}${name}/reference.json`, 'utf8')) as Reference;
+  const reference = readReference(FIXTURES + name);
 
   beforeAll(() => {
-    batch = toyBatch();
+    batch = toyDftBatch();
     model = loadPretrained(FIXTURES + name, { log: null }).model;
     L = model.numLayers;
   });
   afterAll(() => {
     model.dispose();
-    disposeBatch(batch);
+    disposeDftBatch(batch);
   });
 
   it('causalLmLoss of the model logits reproduces the fixture NLL (PyTorch/HF reference), in one padded batch', () => {

@@ -1,12 +1,14 @@
-// The chunked LM-head losses against the full-logits ones, on the real @dft/core model (LLaMA with its own head,
-// Gemma-2 with tied embeddings and the final soft-cap) and on every backend this machine has.
+// The chunked LM-head losses of @dft/losses (the head passed as data, `lmHeadOf`) against the full-logits ones, on
+// the real model (LLaMA with its own head, Gemma-2 with tied embeddings and the final soft-cap) and on every
+// backend this machine has.
+import { causalLmLoss, dftObjective, logitLensLoss } from '@dft/losses';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, CausalLM, initialParameters, parseConfig, selectBackend, withPeakBytes } from '@dft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { causalLmLoss } from './causal-lm-loss.js';
-import { defaultChunkTokens } from './chunk-size.js';
-import { dftObjective } from './dft-objective.js';
-import { logitLensLoss } from './logit-lens-loss.js';
+import { parseConfig } from '../model/config.js';
+import { initialParameters } from '../model/init.js';
+import { CausalLM } from '../model/model.js';
+import { TEST_BACKENDS, useBackend } from '../test-utils/fixtures.js';
+import { withPeakBytes } from '../train/peak-bytes.js';
 
 const SHAPES = {
   llama: parseConfig({ model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 3, num_attention_heads: 2, initializer_range: 0.3 }),
@@ -59,10 +61,10 @@ function expectSameLoss(chunked: ReturnType<typeof lossAndGrads>, full: ReturnTy
   }
 }
 
-describe.each(availableBackends())('chunked LM-head losses on %s', (backend) => {
+describe.each(TEST_BACKENDS)('chunked LM-head losses on %s', (backend) => {
   const models: Record<string, CausalLM> = {};
   beforeAll(async () => {
-    await selectBackend({ prefer: backend, log: null });
+    await useBackend(backend);
     for (const [name, config] of Object.entries(SHAPES)) models[name] = new CausalLM(config, initialParameters(config, 3));
   });
   afterAll(() => Object.values(models).forEach((m) => m.dispose()));
@@ -156,14 +158,11 @@ describe.each(availableBackends())('chunked LM-head losses on %s', (backend) => 
     model.dispose();
   });
 
-  it('names bad labels and options; chunk sizes follow the vocabulary', () => {
-    expect(defaultChunkTokens(32000)).toBe(524);
-    expect(defaultChunkTokens(256000)).toBe(65);
+  it('names bad labels of a chunked head', () => {
     const model = models.llama!;
     const labels = tf.tensor2d([[1, 2, 300]], undefined, 'int32');
     const h = tf.zeros([1, 3, 16]) as tf.Tensor3D;
     expect(() => causalLmLoss({ hidden: h, head: model.lmHeadOf(3) }, labels)).toThrow(/causalLmLoss: labels\[0\]\[2\] = 300: expected -100 \(ignored\) or a token id in \[0, 300\)/);
-    expect(() => dftObjective({ method: 'tft', lossChunkTokens: -1 })).toThrow(/lossChunkTokens must be an integer >= 0 \(0 = off\), got -1/);
     tf.dispose([labels, h]);
   });
 });
