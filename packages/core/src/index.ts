@@ -13,7 +13,7 @@ export type { Communicator } from './distributed/communicator.js';
 export { MpiCommunicator, type MpiCollectives } from './distributed/mpi-communicator.js';
 export { WorldOfOne } from './distributed/world-of-one.js';
 export { parameterSpecs, parseConfig, type Activation, type ModelConfig, type ModelType, type ParamSpec } from './model/config.js';
-export { TRAINING_DEFAULTS, type TrainingConfig, type TrainingSettings } from './job/training-config.js';
+export { TRAINING_DEFAULTS, type SettingName, type TrainingConfig, type TrainingSettings } from './job/training-config.js';
 export { TrainingJob } from './job/training-job.js';
 export type {
   AutoLayerResolver,

@@ -1,4 +1,4 @@
-import { TrainingJob, WorldOfOne, type TrainingConfig } from '@dft/core';
+import { TrainingJob, WorldOfOne, type SettingName, type TrainingConfig } from '@dft/core';
 import { resultsMarkdown, type ResultRow } from '@dft/eval';
 import { isMpiLaunch } from '@dft/mpi';
 import { claimOutDir } from '../out-dir/claim-out-dir.js';
@@ -63,6 +63,9 @@ const OVERRIDES: Record<string, string> = {
 
 const camel = (k: string) => k.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The job's messages name the flag of a setting (`--resume-from latest`, `--overwrite`), not its config field. */
+const flagName: SettingName = (key, value) => `--${kebab(key)}${value === undefined || value === true ? '' : ` ${value}`}`;
 
 /** List settings: an empty flag value (`--final-eval-tasks ""`) clears the list a config file set. */
 const LIST_FLAGS = new Set(['eval-tasks', 'final-eval-tasks', 'freeze', 'languages']);
@@ -156,7 +159,7 @@ export const trainCommand: Command = {
     // A Hub id becomes its cached snapshot folder here, before anything reads the model or claims --out.
     const job = new TrainingJob<ResultRow>(
       { ...config, model: modelDirectory(config.model, config.revision) },
-      { comm, evaluate: evaluateTasks, resolveAutoLayers: autoLayers, ...progressCallbacks(shown) },
+      { comm, evaluate: evaluateTasks, resolveAutoLayers: autoLayers, settingName: flagName, ...progressCallbacks(shown) },
     );
     // Raw sources are prepared into <out>/data, so its temporary files are a run's leftovers too. Rank 0 owns --out.
     const lock = rank0 ? claimOutDir(config.out, 'train', (l) => progress.message(l), ['data']) : null;

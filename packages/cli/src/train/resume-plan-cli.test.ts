@@ -28,7 +28,7 @@ describe('dft train --resume-from with a changed configuration', () => {
   it('refuses objective and data changes, naming each; --allow-config-change is needed to go on', async () => {
     const r = await train('--max-steps', '5', '--resume-from', 'latest', '--method', 'tft', '--seed', '7');
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`dft train: error: resume: ${join(out, 'step-000004')} was trained with other settings that change the objective or the data: method "sft" → "tft", seed 42 → 7; `);
+    expect(r.err).toContain(`dft train: error: resume: ${join(out, 'step-000004')} was trained with other settings that change the objective or the data: method "sft" → "tft", seed 42 → 7; resume with the checkpoint's settings, start a new run in another --out, or pass --allow-config-change to continue anyway`);
     expect(lrs()).toHaveLength(4); // nothing was written
     expect(stepDirs(out)).toEqual(['step-000004']);
   });

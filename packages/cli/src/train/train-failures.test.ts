@@ -65,7 +65,7 @@ describe('dft train: bad input and failures', () => {
     expect(stepDirs(out)).toEqual(['step-000001', 'step-000002']);
     const again = await dft('train', ...args, '--max-steps', '1');
     expect(again.code).toBe(1);
-    expect(again.err).toContain(`${out} already holds checkpoints of an earlier run (step-000001, step-000002): continue it with --resume-from latest`);
+    expect(again.err).toContain(`${out} already holds checkpoints of an earlier run (step-000001, step-000002): continue it with --resume-from latest, choose another --out, or pass --overwrite to delete them`);
     expect(stepDirs(out)).toEqual(['step-000001', 'step-000002']);
     const fresh = await dft('train', ...args, '--max-steps', '1', '--overwrite');
     expect(fresh.code).toBe(0);

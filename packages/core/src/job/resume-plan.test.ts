@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { learningRate } from '../train/lr-schedule.js';
-import { TRAINING_DEFAULTS, type TrainingConfig } from './training-config.js';
+import { configFieldName, TRAINING_DEFAULTS, type TrainingConfig } from './training-config.js';
 import { changedSettings, checkResumedObjective, OBJECTIVE_SETTINGS, resumedSchedule, scheduleOf } from './resume-plan.js';
 
 const BASE: TrainingConfig = { ...TRAINING_DEFAULTS, model: '/m', data: '/d/train.arrow', out: '/o', method: 'sft', lr: 1e-2, schedule: 'cosine', warmupRatio: 0.25, maxSteps: 4 };
@@ -19,15 +19,16 @@ describe('resume: objective and data settings', () => {
     ]);
   });
 
-  it('refuses naming every difference, unless allowConfigChange (then one warning line)', () => {
+  it('refuses naming every difference, unless allowConfigChange (then one warning line); settings named by their fields', () => {
     const changed = { ...BASE, method: 'dft-logits' as const, lcLayer: 1, etLayer: 2, maxLength: 256 };
-    expect(() => checkResumedObjective(BASE, changed, '/o/step-000004', false)).toThrow(
-      'resume: /o/step-000004 was trained with other settings that change the objective or the data: method "sft" → "dft-logits", lcLayer null → 1, etLayer null → 2, maxLength 512 → 256; resume with the checkpoint\'s settings, start a new run in another --out, or pass --allow-config-change to continue anyway',
+    const differences = 'method "sft" → "dft-logits", lcLayer null → 1, etLayer null → 2, maxLength 512 → 256';
+    expect(() => checkResumedObjective(BASE, changed, '/o/step-000004', false, configFieldName)).toThrow(
+      `resume: /o/step-000004 was trained with other settings that change the objective or the data: ${differences}; resume with the checkpoint's settings, start a new run in another out, or pass allowConfigChange: true to continue anyway`,
     );
-    expect(checkResumedObjective(BASE, changed, '/o/step-000004', true)).toEqual([
-      'warning: resuming /o/step-000004 with changed objective/data settings (--allow-config-change): method "sft" → "dft-logits", lcLayer null → 1, etLayer null → 2, maxLength 512 → 256',
+    expect(checkResumedObjective(BASE, changed, '/o/step-000004', true, configFieldName)).toEqual([
+      `warning: resuming /o/step-000004 with changed objective/data settings (allowConfigChange: true): ${differences}`,
     ]);
-    expect(checkResumedObjective(BASE, { ...BASE, maxSteps: 8 }, '/o/step-000004', false)).toEqual([]);
+    expect(checkResumedObjective(BASE, { ...BASE, maxSteps: 8 }, '/o/step-000004', false, configFieldName)).toEqual([]);
   });
 });
 

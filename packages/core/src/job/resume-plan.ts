@@ -1,6 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { learningRate, type ScheduleAnchor, type ScheduleOptions } from '../train/lr-schedule.js';
-import type { TrainingConfig } from './training-config.js';
+import type { SettingName, TrainingConfig } from './training-config.js';
 
 /** The saved configuration of a checkpoint: a TrainingConfig, plus the anchor of a schedule continued on an earlier resume. */
 export type SavedConfig = Partial<TrainingConfig> & { scheduleFrom?: ScheduleAnchor };
@@ -44,18 +44,18 @@ const show = (changes: SettingChange[]) => changes.map((d) => `${d.key} ${JSON.s
 
 /**
  * Compares the resumed run's configuration with the checkpoint's. Objective or data changes are refused, naming
- * each, unless `allowConfigChange`; then they are returned as one warning line.
+ * each, unless `allowConfigChange`; then they are returned as one warning line. `name` names the settings to change.
  */
-export function checkResumedObjective(saved: SavedConfig, current: TrainingConfig, checkpoint: string, allowConfigChange: boolean): string[] {
+export function checkResumedObjective(saved: SavedConfig, current: TrainingConfig, checkpoint: string, allowConfigChange: boolean, name: SettingName): string[] {
   const changes = changedSettings(saved, current, OBJECTIVE_SETTINGS);
   if (changes.length === 0) return [];
   if (!allowConfigChange) {
     throw new Error(
       `resume: ${checkpoint} was trained with other settings that change the objective or the data: ${show(changes)}; ` +
-        `resume with the checkpoint's settings, start a new run in another --out, or pass --allow-config-change to continue anyway`,
+        `resume with the checkpoint's settings, start a new run in another ${name('out')}, or pass ${name('allowConfigChange', true)} to continue anyway`,
     );
   }
-  return [`warning: resuming ${checkpoint} with changed objective/data settings (--allow-config-change): ${show(changes)}`];
+  return [`warning: resuming ${checkpoint} with changed objective/data settings (${name('allowConfigChange', true)}): ${show(changes)}`];
 }
 
 export interface ResumedSchedule {

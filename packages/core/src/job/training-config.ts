@@ -118,3 +118,12 @@ export const TRAINING_DEFAULTS: Omit<TrainingConfig, 'model' | 'data' | 'out'> =
 
 /** What a job is given: the model, the data and the output folder, and any other setting (the rest from TRAINING_DEFAULTS). */
 export type TrainingSettings = Pick<TrainingConfig, 'model' | 'data' | 'out'> & Partial<TrainingConfig>;
+
+/**
+ * How the job's messages tell a user which setting to change: `key` alone, or given `value`. The default names the
+ * TrainingConfig field (`resumeFrom: "latest"`); a front end passes its own (`dft train` names its flags,
+ * `--resume-from latest`).
+ */
+export type SettingName = (key: keyof TrainingConfig, value?: string | true) => string;
+
+export const configFieldName: SettingName = (key, value) => (value === undefined ? key : `${key}: ${JSON.stringify(value)}`);

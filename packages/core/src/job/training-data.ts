@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { prepareParallel, SIDECAR_NAME, type SequenceKind } from '@dft/data';
 import type { Communicator } from '../distributed/communicator.js';
 import { listCheckpoints } from '../train/training-checkpoint.js';
-import type { TrainingConfig } from './training-config.js';
+import type { SettingName, TrainingConfig } from './training-config.js';
 
 /** Sequence kinds a method reads (others are not padded or copied). */
 export function kindsFor(c: Pick<TrainingConfig, 'method' | 'lambdaLc' | 'lambdaEt'>): SequenceKind[] {
@@ -41,14 +41,15 @@ export async function trainFile(c: TrainingConfig, tokenizerDir: string, say: (t
 
 /**
  * A fresh run must not mix its checkpoints with an earlier run's: `latest` would then name the other run's newest
- * step, and keepLast would prune by step number across both. Refuse unless `overwrite` says to delete them.
+ * step, and keepLast would prune by step number across both. Refuse unless `overwrite` says to delete them; the
+ * message names the settings to change with `name`.
  */
-export function startAfresh(out: string, overwrite: boolean): void {
+export function startAfresh(out: string, overwrite: boolean, name: SettingName): void {
   const old = listCheckpoints(out);
   if (old.length === 0) return;
   if (!overwrite) {
     throw new Error(
-      `${out} already holds checkpoints of an earlier run (${old.map((d) => basename(d)).join(', ')}): continue it with --resume-from latest, choose another --out, or pass --overwrite to delete them`,
+      `${out} already holds checkpoints of an earlier run (${old.map((d) => basename(d)).join(', ')}): continue it with ${name('resumeFrom', 'latest')}, choose another ${name('out')}, or pass ${name('overwrite', true)} to delete them`,
     );
   }
   for (const dir of old) rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The training job as a library: a program builds a TrainingJob from plain settings and callbacks and trains in
 // process (the tiny LLaMA fixture on a real slice of the en–zh Alpaca data); under mpirun each rank runs the same job.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +12,7 @@ import { TINY_LLAMA } from '../test-utils/fixtures.js';
 import { MPI_UNAVAILABLE, mpiJob } from '../test-utils/mpi-job.js';
 import { prepareSlice } from '../test-utils/prepared-slice.js';
 import type { LogEntry, LogRow } from '../train/run-training.js';
+import { TRAINER_STATE_FILE } from '../train/training-checkpoint.js';
 import type { TaskEvaluationRequest, TaskScore, TrainBegin } from './training-job.js';
 import { TrainingJob } from './training-job.js';
 import type { TrainingSettings } from './training-config.js';
@@ -82,7 +83,7 @@ describe('TrainingJob in process', () => {
 
     expect(begins).toEqual([{ totalSteps: 3, startStep: 0, startElapsedS: 0 }]);
     expect(ends).toBe(1);
-    expect(messages).toContain(`dft train: dft-logits on ${data} (4 rows), 3 steps of 4 examples (4 × 1), out ${out}`);
+    expect(messages).toContain(`training dft-logits on ${data} (4 rows), 3 steps of 4 examples (4 × 1), out ${out}`);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const losses = steps.map((s) => s.loss);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -124,6 +125,21 @@ describe('TrainingJob in process', () => {
     const auto = new TrainingJob({ ...SETTINGS, data, out: join(tmp, 'auto'), lcLayer: 'auto' });
     await expect(auto.train()).rejects.toThrow(`lcLayer/etLayer "auto" needs a layer resolver (the job's resolveAutoLayers option, e.g. built on @dft/eval's layer analysis)`);
     expect(existsSync(join(tmp, 'auto', 'log.jsonl'))).toBe(false);
+  });
+
+  it("refuses an out holding an earlier run's checkpoints, naming the settings to change as fields or as settingName says", async () => {
+    const out = join(tmp, 'earlier');
+    mkdirSync(join(out, 'step-000002'), { recursive: true });
+    writeFileSync(join(out, 'step-000002', TRAINER_STATE_FILE), '{}');
+    const refused = `${out} already holds checkpoints of an earlier run (step-000002): continue it with`;
+    await expect(new TrainingJob({ ...SETTINGS, data, out }).train()).rejects.toThrow(
+      `${refused} resumeFrom: "latest", choose another out, or pass overwrite: true to delete them`,
+    );
+    const settingName = (key: string, value?: string | true) => `<${key}${value === undefined ? '' : `=${value}`}>`;
+    await expect(new TrainingJob({ ...SETTINGS, data, out }, { settingName }).train()).rejects.toThrow(
+      `${refused} <resumeFrom=latest>, choose another <out>, or pass <overwrite=true> to delete them`,
+    );
+    expect(readdirSync(out)).toEqual(['step-000002']);
   });
 });
 

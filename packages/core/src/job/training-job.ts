@@ -20,7 +20,7 @@ import { checkData } from './check-data.js';
 import { checkTrainingConfig } from './check-training-config.js';
 import { globalSteps, microBatches, resumePosition, type StepPlan } from './global-steps.js';
 import { checkResumedObjective, resumedSchedule, type SavedConfig } from './resume-plan.js';
-import { TRAINING_DEFAULTS, type TrainingConfig, type TrainingSettings } from './training-config.js';
+import { configFieldName, TRAINING_DEFAULTS, type SettingName, type TrainingConfig, type TrainingSettings } from './training-config.js';
 import { kindsFor, startAfresh, trainFile } from './training-data.js';
 import { openValidation, type Validation } from './validation-split.js';
 
@@ -110,6 +110,11 @@ export interface TrainingJobOptions<R extends TaskScore = TaskScore> extends Tra
   comm?: Communicator;
   evaluate?: TaskEvaluator<R>;
   resolveAutoLayers?: AutoLayerResolver;
+  /**
+   * How messages name a setting to change (default: the TrainingConfig field, `overwrite: true`); a command line
+   * passes one that names its flags.
+   */
+  settingName?: SettingName;
 }
 
 export interface TrainingJobResult<R extends TaskScore = TaskScore> {
@@ -159,16 +164,17 @@ export class TrainingJob<R extends TaskScore = TaskScore> {
   async train(): Promise<TrainingJobResult<R>> {
     const { comm, options } = this;
     const say = (text: string) => options.onMessage?.(text);
+    const name = options.settingName ?? configFieldName;
     let c = this.config;
     await selectBackend({ prefer: c.backend });
     const out = resolve(c.out);
     const checkpointDir = c.resumeFrom ? resolveCheckpoint(c.resumeFrom, out) : null;
     // Rank 0 owns the output folder.
     const writer = comm.rank === 0;
-    if (!checkpointDir && writer) startAfresh(out, c.overwrite);
+    if (!checkpointDir && writer) startAfresh(out, c.overwrite, name);
     const resumed: TrainerState | undefined = checkpointDir ? readTrainerState(checkpointDir) : undefined;
     const saved = resumed?.config as SavedConfig | undefined;
-    if (saved) for (const line of checkResumedObjective(saved, c, checkpointDir!, c.allowConfigChange)) say(line);
+    if (saved) for (const line of checkResumedObjective(saved, c, checkpointDir!, c.allowConfigChange, name)) say(line);
     const { model, tokenizer } = loadPretrained(checkpointDir ?? c.model, { seed: c.seed });
     model.gradientCheckpointing = c.gradientCheckpointing;
     // Everything opened from here on is released on every path out (errors included), so an in-process caller
@@ -244,7 +250,7 @@ export class TrainingJob<R extends TaskScore = TaskScore> {
       if (checkpointDir) restoreOptimizer(checkpointDir, trainer.optimizer, model, resumed!.step);
       options.onTrainBegin?.({ totalSteps, startStep: resumed?.step ?? 0, startElapsedS: (resumed?.log?.at(-1) as LogRow | undefined)?.elapsedS ?? 0 });
       say(
-        `dft train: ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${comm.worldSize > 1 ? `${comm.worldSize} ranks × ` : ''}${accumulation} × ${c.microBatch}), out ${out}`,
+        `training ${c.method} on ${file} (${ds.numRows} rows), ${totalSteps} steps of ${c.globalBatch} examples (${comm.worldSize > 1 ? `${comm.worldSize} ranks × ` : ''}${accumulation} × ${c.microBatch}), out ${out}`,
       );
       if (writer && reportsToTensorboard(c.reportTo)) tensorboard = new TensorBoardLog(out, (resumed?.log as LogEntry[] | undefined) ?? []);
       if (validation) say(`validation: ${validation.rows} rows of ${validation.file}, ${c.evalSteps ? `every ${c.evalSteps} steps and ` : ''}at the end`);
