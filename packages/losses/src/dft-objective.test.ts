@@ -4,6 +4,7 @@ import type { DftBatch } from './batch.js';
 import { causalLmLoss } from './causal-lm-loss.js';
 import { dftObjective, type DftObjectiveOptions } from './dft-objective.js';
 import { featureAlignmentLoss } from './feature-alignment-loss.js';
+import type { HookedCausalLM } from './model.js';
 import { maxVariableGradientError } from './test-utils/grad-check.js';
 import { cosine, meanOf, referenceCe } from './test-utils/reference.js';
 import { scalar, useCpuBackend } from './test-utils/setup.js';
@@ -214,6 +215,47 @@ describe('dftObjective: dft-feature', () => {
         dftObjective({ method: 'dft-feature', lcLayer: i, etLayer: j, detachTeacher: false, pool })(model, batch).loss;
       expect(maxVariableGradientError(f, [model.blocks[0]!, model.blocks[1]!, model.embed])).toBeLessThan(1e-2);
     }
+  });
+});
+
+describe('dftObjective: one embedding lookup per step', () => {
+  /** The same model without `embedTokens`: every pass looks its ids up itself. */
+  const perPassLookups = (m: ToyLM): HookedCausalLM => ({
+    numLayers: m.numLayers,
+    forward: (ids, o) => m.forward(ids, o),
+    lmHead: (h, o) => m.lmHead(h, o),
+    logitLens: (h, k, o) => m.logitLens(h, k, o),
+  });
+  const size = (kind: keyof DftBatch) => batch[kind]!.ids.size;
+  const cases: [string, DftObjectiveOptions, (keyof DftBatch)[][]][] = [
+    ['dft-logits: the TFT, LC and ET passes share one', { method: 'dft-logits', lcLayer: 1, etLayer: 2 }, [['tft', 'lc', 'et']]],
+    ['dft-feature, teacher attached: the TFT and English passes share one', { method: 'dft-feature', lcLayer: 1, etLayer: 2, detachTeacher: false }, [['tft', 'en']]],
+    ['dft-feature, teacher detached: the teacher (no gradient) looks up its own', { method: 'dft-feature', lcLayer: 1, etLayer: 2 }, [['tft'], ['en']]],
+    ['tft: a single pass looks up its own', { method: 'tft' }, [['tft']]],
+  ];
+  it.each(cases)('%s, with the loss and gradients of one lookup per pass', (_, opts, groups) => {
+    model.lookups.length = 0;
+    const shared = tf.variableGrads(() => dftObjective(opts)(model, batch).loss, model.variables);
+    // A shared lookup reads every pass's ids as one [1, total] row; a pass's own lookup reads its [batch, time] ids.
+    const lookups = groups.map((g) => (g.length > 1 ? [1, g.reduce((n, k) => n + size(k), 0)] : batch[g[0]!]!.ids.shape));
+    expect(model.lookups).toEqual(lookups);
+    expect(model.calls.map((c) => c.opts.inputsEmbeds !== undefined)).toEqual(groups.flatMap((g) => g.map(() => g.length > 1)));
+    const separate = tf.variableGrads(() => dftObjective(opts)(perPassLookups(model), batch).loss, model.variables);
+    expect(scalar(shared.value)).toBeCloseTo(scalar(separate.value), 6);
+    for (const v of model.variables) {
+      const maxDiff = tf.tidy(() => scalar(tf.max(tf.abs(tf.sub(shared.grads[v.name]!, separate.grads[v.name]!)))));
+      expect(maxDiff, v.name).toBeLessThan(1e-6);
+    }
+    tf.dispose([shared.value, separate.value, ...Object.values(shared.grads), ...Object.values(separate.grads)]);
+  });
+
+  it('names the model when embedTokens returns a wrong shape', () => {
+    // The rows without their batch axis.
+    const wrong: HookedCausalLM = { ...perPassLookups(model), embedTokens: (ids) => tf.zeros([ids.shape[1], 6]) as unknown as tf.Tensor3D };
+    const total = size('tft') + size('lc') + size('et');
+    expect(() => tf.tidy(() => dftObjective({ method: 'dft-logits', lcLayer: 1, etLayer: 2 })(wrong, batch).loss)).toThrow(
+      `dftObjective (method 'dft-logits'): model.embedTokens(ids [1, ${total}]) returned shape [${total},6]`,
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { featureAlignmentLoss } from './feature-alignment-loss.js';
 import { logitLensLoss } from './logit-lens-loss.js';
 import type { ForwardResult, HookedCausalLM } from './model.js';
 import { POOLS, type Pool } from './pooling.js';
+import { embedTogether } from './shared-embedding.js';
 import { oneOf } from './validate.js';
 
 export type DftMethod = 'sft' | 'tft' | 'dft-logits' | 'dft-feature';
@@ -199,11 +200,15 @@ function headChunk(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences)
   return batch * time * vocab > LOGITS_CHUNK_ELEMENTS ? defaultChunkTokens(vocab) : null;
 }
 
-/** Full forward pass + next-token CE on the labelled tokens. Padding positions never carry loss. */
-function nllPass(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences, kind: string): tf.Scalar {
+/**
+ * Full forward pass + next-token CE on the labelled tokens. Padding positions never carry loss. `inputsEmbeds`: the
+ * pass's share of a lookup shared with other passes (`embedTogether`).
+ */
+function nllPass(opts: Resolved, model: HookedCausalLM, seq: LabeledSequences, kind: string, inputsEmbeds?: tf.Tensor3D): tf.Scalar {
   const chunk = headChunk(opts, model, seq);
   const L = model.numLayers;
-  const out = model.forward(seq.ids, chunk === null ? { attentionMask: seq.attentionMask } : { attentionMask: seq.attentionMask, capture: [L], logits: false });
+  const pass = { attentionMask: seq.attentionMask, ...(inputsEmbeds && { inputsEmbeds }) };
+  const out = model.forward(seq.ids, chunk === null ? pass : { ...pass, capture: [L], logits: false });
   return lmLoss(opts, model, out, seq, kind, chunk);
 }
 
@@ -237,16 +242,24 @@ function hiddenAt(opts: Resolved, out: ForwardResult, layer: number, pass: strin
   return h;
 }
 
-/** dft-logits: TFT pass, then a pass over `lc` up to layer i and one over `et` up to layer j, each read by the lens. */
+/**
+ * dft-logits: TFT pass, then a pass over `lc` up to layer i and one over `et` up to layer j, each read by the lens.
+ * The three passes share one embedding lookup when the model offers `embedTokens`.
+ */
 function logitTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader): DftTerms {
   // Read (and check) every group before the first pass, so bad input fails fast.
   const tftSeq = reader.sequences('tft', true);
   const lcSeq = opts.lcLayer === undefined ? undefined : reader.sequences('lc', true);
   const etSeq = opts.etLayer === undefined ? undefined : reader.sequences('et', true);
+  const passes = [tftSeq, lcSeq, etSeq].filter((s): s is LabeledSequences => s !== undefined);
+  const embeds = embedTogether(model, passes.map((s) => s.ids), opts.context);
+  const embedsOf = (seq: LabeledSequences) => embeds?.[passes.indexOf(seq)];
   const lensTerm = (kind: 'lc' | 'et', seq: LabeledSequences | undefined, layer: number | undefined): tf.Scalar => {
     if (seq === undefined || layer === undefined) return tf.scalar(0);
+    const inputsEmbeds = embedsOf(seq);
     const out = model.forward(seq.ids, {
       attentionMask: seq.attentionMask,
+      ...(inputsEmbeds && { inputsEmbeds }),
       capture: [layer],
       stopAtLayer: layer,
       logits: false,
@@ -257,7 +270,7 @@ function logitTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader):
     return logitLensLoss(h, head, maskPadding(seq, opts.ignoreIndex), { ignoreIndex: opts.ignoreIndex, chunkTokens: chunk ?? undefined });
   };
   return {
-    tft: nllPass(opts, model, tftSeq, 'tft'),
+    tft: nllPass(opts, model, tftSeq, 'tft', embedsOf(tftSeq)),
     lc: lensTerm('lc', lcSeq, opts.lcLayer),
     et: lensTerm('et', etSeq, opts.etLayer),
   };
@@ -281,8 +294,11 @@ function featureTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader
   const studentMask = reader.poolMask('tft', opts.pool, tftSeq.attentionMask);
   const teacherMask = reader.poolMask('en', opts.pool, enSeq.attentionMask);
   const chunk = headChunk(opts, model, tftSeq);
+  // A teacher with gradient shares the student's embedding lookup; a detached one is a constant of the backward.
+  const [tftEmbeds, enEmbeds] = (opts.detachTeacher ? null : embedTogether(model, [tftSeq.ids, enSeq.ids], opts.context)) ?? [];
   const tftOut = model.forward(tftSeq.ids, {
     attentionMask: tftSeq.attentionMask,
+    ...(tftEmbeds && { inputsEmbeds: tftEmbeds }),
     capture: chunk === null ? studentLayers : unique([...studentLayers, L]),
     logits: chunk === null,
   });
@@ -293,6 +309,7 @@ function featureTerms(opts: Resolved, model: HookedCausalLM, reader: BatchReader
   const teacherPass = (): tf.Tensor3D[] => {
     const out = model.forward(enSeq.ids, {
       attentionMask: enSeq.attentionMask,
+      ...(enEmbeds && { inputsEmbeds: enEmbeds }),
       capture: teacherLayers,
       stopAtLayer: stopAt,
       logits: false,

@@ -19,6 +19,11 @@ export interface ForwardOptions {
   stopAtLayer?: number;
   /** Compute logits (default: true when the pass runs every layer, false with `stopAtLayer < numLayers`). */
   logits?: boolean;
+  /**
+   * `[batch, time, hidden]`: input embeddings (from `embedTokens`) used in place of the model's lookup of `ids`, as
+   * HF's `inputs_embeds`. Passed only to a model that has `embedTokens`.
+   */
+  inputsEmbeds?: tf.Tensor3D;
 }
 
 export interface ForwardResult {
@@ -67,4 +72,10 @@ export interface HookedCausalLM {
   logitLens(h: tf.Tensor3D, layer: number, opts?: LmHeadOptions): tf.Tensor3D;
   /** The head of hidden state `layer` as data (final norm + projection): lets the losses chunk it. Optional. */
   lmHeadOf?(layer: number): LmHead;
+  /**
+   * The input-embedding rows of `ids` `[batch, time]` → `[batch, time, hidden]` (HF's `get_input_embeddings()(ids)`),
+   * which `forward` then takes as `inputsEmbeds`. Optional: with it, the objective looks up the ids of all its
+   * differentiated passes at once, so the embedding table gets one gradient per step instead of one per pass.
+   */
+  embedTokens?(ids: tf.Tensor2D): tf.Tensor3D;
 }

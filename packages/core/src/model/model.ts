@@ -89,6 +89,10 @@ export class CausalLM {
     if (ids.rank !== 2) throw new Error(`forward: ids must be [batch, time], got shape [${ids.shape}]`);
 
     const [batch, time] = ids.shape;
+    const given = opts.inputsEmbeds;
+    if (given && (given.rank !== 3 || given.dtype !== 'float32' || !tf.util.arraysEqual(given.shape, [batch, time, this.config.hiddenSize]))) {
+      throw new Error(`forward: inputsEmbeds must be float32 [${batch}, ${time}, ${this.config.hiddenSize}] (ids [${batch}, ${time}]), got ${given.dtype} [${given.shape}]`);
+    }
     const mask = this.readMask(opts.attentionMask, batch, time, opts.cache);
     const width = mask.length / batch;
     const outputs = tf.tidy(() => {
@@ -97,7 +101,7 @@ export class CausalLM {
       const keepIf = (k: number, h: tf.Tensor3D) => {
         if (capture.includes(k)) kept[capture.indexOf(k)] = h;
       };
-      let x = this.embed(ids);
+      let x = this.embed(ids, opts.inputsEmbeds);
       keepIf(0, x);
       for (let i = 0; i < stop; i++) {
         x = this.gradientCheckpointing && !opts.cache ? this.recomputedLayer(i, x, ctx, mask) : this.layer(i, x, ctx);
@@ -147,6 +151,15 @@ export class CausalLM {
     };
   }
 
+  /**
+   * The rows of the input embedding for `ids` `[batch, time]` (HF's `get_input_embeddings()(ids)`: unscaled), what
+   * `forward`'s `inputsEmbeds` takes. Differentiable into `model.embed_tokens.weight`; only the ids are kept for it.
+   */
+  embedTokens(ids: tf.Tensor2D): tf.Tensor3D {
+    if (ids.rank !== 2) throw new Error(`embedTokens: ids must be [batch, time], got shape [${ids.shape}]`);
+    return tf.tidy(() => embeddingLookup(this.p('model.embed_tokens.weight') as tf.Tensor2D, tf.cast(ids, 'int32')));
+  }
+
   /** Frees the parameters. */
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
@@ -190,9 +203,9 @@ export class CausalLM {
     return seqLen > rope.maxPositionEmbeddings ? inverseFrequencies(rope, this.config.headDim, seqLen) : this.invFreq;
   }
 
-  private embed(ids: tf.Tensor2D): tf.Tensor3D {
+  private embed(ids: tf.Tensor2D, given: tf.Tensor3D | undefined): tf.Tensor3D {
     const c = this.config;
-    const x = embeddingLookup(this.p('model.embed_tokens.weight') as tf.Tensor2D, tf.cast(ids, 'int32'));
+    const x = given ?? this.embedTokens(ids);
     // Gemma scales by sqrt(hidden) rounded to the activation dtype (float32 here).
     return this.gemma ? tf.mul(x, Math.fround(Math.sqrt(c.hiddenSize))) : x;
   }

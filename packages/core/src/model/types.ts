@@ -21,6 +21,12 @@ export interface ForwardOptions {
   logitsOf?: 'all' | 'last';
   /** Key/value cache for incremental decoding; it is extended in place with this call's keys and values. */
   cache?: KVCache;
+  /**
+   * `[batch, time, hidden]` float32: the input embeddings of `ids` (`embedTokens(ids)`, or any other rows), used in
+   * place of the model's own lookup, as HF's `inputs_embeds`. `ids` still give the pass's shape. Gemma-2 scales them
+   * by sqrt(hidden) as it scales its own lookup. What lets several passes share one lookup (one table gradient).
+   */
+  inputsEmbeds?: tf.Tensor3D;
 }
 
 export interface ForwardResult {

@@ -134,8 +134,8 @@ function passes(s: PlanSettings, L: number): Pass[] {
  * the forward keeps stays alive until the backward ends, and so does every gradient the backward produces (tfjs frees
  * them all at its end), so the live total only grows, except for the scratch of a phase: a recomputed layer (its
  * replay and that replay's own backward, freed once the layer's gradients are out) or one chunk of a chunked loss.
- * The passes are differentiated last to first; in each, the head's loss, then the layers from the top, then the
- * embedding lookup. A parameter read by several passes gets one gradient per read: tfjs keeps each, plus a running
+ * The passes are differentiated last to first; in each, the head's loss, then the layers from the top, then its
+ * embedding lookup (or, when the passes share one lookup, that lookup after them all). A parameter read by several passes gets one gradient per read: tfjs keeps each, plus a running
  * sum that replaces the previous one (while adding, the old sum, the new term and the new sum are alive at once).
  * The peak is the largest live total at any event. Counted as tfjs counts (`peakBytes`): a saved input is a clone,
  * which tfjs counts as a tensor of its own though it shares the buffer.
@@ -155,13 +155,20 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
   const share = trains ? 1 : (s.trainableParams ?? parameters) / parameters;
   const sizeOf = new Map(specs.map((p) => [p.name, trains && !trains.has(p.name) ? 0 : p.size * share]));
   const headWeight = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const embedElements = N * D * (c.modelType === 'gemma2' ? 2 : 1);
+  const all = passes(s, c.numLayers);
+  // The objective looks up the ids of all its differentiated passes at once (one [1, tokens] lookup, split into the
+  // passes' [batch, time] pieces), so the table gets one gradient per step; a single pass, or one without gradient,
+  // looks up its own. Gemma-2 then scales each pass's embeddings by sqrt(hidden).
+  const sharedLookup = all.filter((p) => p.grad).length > 1;
+  const scaled = c.modelType === 'gemma2' ? N * D : 0;
+  const shares = (p: Pass) => sharedLookup && p.grad;
+  const sharedEmbed = sharedLookup ? all.filter(shares).length * N * D : 0;
+  const embedElements = (p: Pass) => (shares(p) ? 2 * N * D : N * D) + scaled;
   // A chunked loss keeps the normed hidden states only (its head is data); a whole one every tensor of the head.
   const headKept = (p: Pass) => (p.head === 'none' ? 0 : chunked ? 3 * N * D + 3 * N + 2 * N * D : headElements(c, N));
-  const kept = (p: Pass) => embedElements + (checkpointing ? p.layers * 2 * N * D : p.layers * layer) + headKept(p);
+  const kept = (p: Pass) => embedElements(p) + (checkpointing ? p.layers * 2 * N * D : p.layers * layer) + headKept(p);
 
-  const all = passes(s, c.numLayers);
-  let live = 0;
+  let live = sharedEmbed;
   let gradOnly = 0;
   for (const p of all) {
     if (p.grad) live += kept(p);
@@ -208,7 +215,11 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
       }
       for (const name of names) parameterGradient(name);
     }
-    live += embedElements;
+    live += embedElements(p);
+    if (!shares(p)) parameterGradient('model.embed_tokens.weight');
+  }
+  if (sharedLookup) {
+    live += sharedEmbed;
     parameterGradient('model.embed_tokens.weight');
   }
   return { peak, gradients, logits: all.some((p) => p.head !== 'none') ? 2 * chunk * V : 0 };

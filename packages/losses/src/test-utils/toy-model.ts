@@ -27,6 +27,8 @@ export class ToyLM implements HookedCausalLM {
   readonly normWeight: tf.Variable;
   readonly head: tf.Variable;
   readonly calls: ToyCall[] = [];
+  /** The shape of the ids of every embedding lookup (`embedTokens` call, the passes' own included). */
+  readonly lookups: number[][] = [];
 
   constructor(readonly config: ToyConfig) {
     const { vocab, dim, layers, seed } = config;
@@ -58,7 +60,7 @@ export class ToyLM implements HookedCausalLM {
     const out = tf.tidy(() => {
       const mix = this.causalMixer(ids, opts.attentionMask);
       const states: tf.Tensor3D[] = [];
-      let x = tf.gather(this.embed, tf.cast(ids, 'int32')) as tf.Tensor3D;
+      let x = opts.inputsEmbeds ?? this.embedTokens(ids);
       states[0] = x;
       for (let k = 1; k <= stop; k++) {
         call.layersRun.push(k);
@@ -74,6 +76,11 @@ export class ToyLM implements HookedCausalLM {
     });
     const hidden = new Map<number, tf.Tensor3D>(capture.map((k, i) => [k, out.kept[i]!]));
     return out.logits ? { logits: out.logits, hidden } : { hidden };
+  }
+
+  embedTokens(ids: tf.Tensor2D): tf.Tensor3D {
+    this.lookups.push(ids.shape);
+    return tf.gather(this.embed, tf.cast(ids, 'int32')) as tf.Tensor3D;
   }
 
   lmHead(h: tf.Tensor3D, opts: LmHeadOptions = {}): tf.Tensor3D {
