@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Real shapes (not CI): one DFT-logits step (TFT + logit-lens losses at two layers, micro-batch 1 × 32 tokens) of a
+// Real shapes (not CI): one DFT-logits step (TFT + logit-lens losses at two layers, micro-batch 1 × 128 tokens) of a
 // Gemma-2-2B-shaped model (hidden 2304, vocabulary 256,000, 8 query / 4 kv heads of 256, tied embedding, soft-caps)
 // with 2 layers and of a LLaMA-2-7B-shaped model with 1 layer, trained on this CPU with gradient checkpointing and
 // LM-head loss chunks of 16 tokens. Each run is its own process (its peak RSS is its own) and trains two steps: the
 // first creates the AdamW moments in its update, so the second is the step `dft plan` describes (every later step);
 // its measured `peakBytes` and the process's peak RSS are printed beside the plan's prediction for the same step, and
-// the plan of the step without checkpointing and chunking. A run whose plan does not fit in the memory available now (MemAvailable, with a 15 %
-// margin) is not started: its row says so. The Gemma shape is also run with its tied embedding frozen (the layers
-// train), which fits where the fully trained one does not.
+// the plan of the step without checkpointing and chunking (for the fully trained Gemma shape more than this 24 GB
+// machine holds). A run whose plan does not fit in the memory available now (MemAvailable, with a 15 % margin) is
+// not started: its row says so. The Gemma shape is also run with its tied embedding frozen (the layers train).
 //
 //   pnpm build && node bench/real-shapes.mjs [--backend native]
 import { execFileSync } from 'node:child_process';
@@ -25,7 +25,7 @@ const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const backend = opt('backend', 'native');
 const GB = 1e9;
-const [B, T, CHUNK] = [1, 32, 16];
+const [B, T, CHUNK] = [1, 128, 16];
 const EMBED = 'model.embed_tokens.weight';
 
 const RUNS = [
