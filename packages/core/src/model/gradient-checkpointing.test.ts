@@ -8,7 +8,7 @@ import { initialParameters } from './init.js';
 import { CausalLM } from './model.js';
 import { loadPretrained } from './pretrained.js';
 
-const LLAMA = parseConfig({
+const LLAMA_RAW = {
   model_type: 'llama',
   vocab_size: 96,
   hidden_size: 32,
@@ -18,7 +18,8 @@ const LLAMA = parseConfig({
   num_key_value_heads: 2,
   max_position_embeddings: 256,
   initializer_range: 0.2,
-});
+};
+const LLAMA = parseConfig(LLAMA_RAW);
 
 /** Two rows, the second right-padded, so the masks and position ids of the replayed layers matter. */
 function batch(time: number) {
@@ -127,6 +128,29 @@ describe.each(TEST_BACKENDS)('gradient checkpointing on %s', (backend) => {
     expect(withCheckpointing).toBeLessThan(without);
     // The saving is the activations of the layers that are no longer kept: most of the step's memory here.
     expect(withCheckpointing).toBeLessThan(0.5 * without);
+  });
+
+  it('replays a frozen layer with its weights as constants: no gradient is computed for them', async () => {
+    // Large weights and few tokens, so that a gradient of the layers' weights stands out from the activations.
+    const config = parseConfig({ ...LLAMA_RAW, hidden_size: 64, intermediate_size: 2048, num_hidden_layers: 2 });
+    const model = new CausalLM(config, initialParameters(config, 9));
+    model.gradientCheckpointing = true;
+    const layerWeights = [...model.params].filter(([name]) => name.startsWith('model.layers.')).map(([, v]) => v);
+    const others = [...model.params.values()].filter((v) => !layerWeights.includes(v));
+    /** The backward's peak with gradients taken for the other parameters only, the layers frozen or merely not asked for. */
+    const peak = async (freeze: boolean) => {
+      layerWeights.forEach((v) => (v.trainable = !freeze));
+      const { ids, mask } = batch(4);
+      const { result, peakBytes } = await withPeakBytes(() =>
+        tf.variableGrads(() => tf.sum(tf.square(model.forward(ids, { attentionMask: mask }).logits!)) as tf.Scalar, others),
+      );
+      tf.dispose([result.value, ids, mask, ...Object.values(result.grads)]);
+      return peakBytes;
+    };
+    // A trainable weight is an input of the replay, which differentiates it even when nobody asks; a frozen one is not.
+    const layerBytes = layerWeights.reduce((n, v) => n + v.size * 4, 0);
+    expect((await peak(false)) - (await peak(true))).toBeGreaterThanOrEqual(0.75 * layerBytes);
+    model.dispose();
   });
 
   it('leaks no tensor across training steps', async () => {

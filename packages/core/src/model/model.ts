@@ -238,21 +238,23 @@ export class CausalLM {
   }
 
   /**
-   * Decoder layer i with its weights as explicit inputs of a recomputed op: only `x` is kept for the backward pass,
-   * which replays the layer. The pass context (rotary tables, attention biases) is rebuilt from the host-side mask
-   * for the replay, since the forward's copies are released with the forward pass.
+   * Decoder layer i with its trained weights as explicit inputs of a recomputed op: only `x` is kept for the backward
+   * pass, which replays the layer and differentiates it with respect to `x` and those weights. Frozen weights (marked
+   * not trainable) are read as constants, so the replay computes no gradient for them. The pass context (rotary
+   * tables, attention biases) is rebuilt from the host-side mask for the replay, since the forward's copies are
+   * released with the forward pass.
    */
   private recomputedLayer(i: number, x: tf.Tensor3D, ctx: PassContext, mask: Int32Array): tf.Tensor3D {
     const prefix = `model.layers.${i}.`;
-    const names = [...this.params.keys()].filter((n) => n.startsWith(prefix));
+    const trained = [...this.params.keys()].filter((n) => n.startsWith(prefix) && !isFrozenVariable(this.p(n)));
     return recomputeInBackward(
       ([h], weights, pass) => {
-        const given = new Map(names.map((n, k) => [n, weights[k]!]));
+        const given = new Map(trained.map((n, k) => [n, weights[k]!]));
         const passCtx = pass === 'forward' ? ctx : this.passContext(mask, ctx.batch, ctx.time, ctx.width);
-        return this.layer(i, h as tf.Tensor3D, passCtx, (n) => given.get(n)!);
+        return this.layer(i, h as tf.Tensor3D, passCtx, (n) => given.get(n) ?? this.p(n));
       },
       [x],
-      names.map((n) => this.p(n)),
+      trained.map((n) => this.p(n)),
     );
   }
 
