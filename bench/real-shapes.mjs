@@ -45,6 +45,7 @@ function planOf(run, checkpointingAndChunks) {
     method: 'dft-logits', lcLayer: run.lcLayer, etLayer: run.etLayer, microBatch: B, seqLen: T,
     gradientCheckpointing: checkpointingAndChunks, lossChunkTokens: checkpointingAndChunks ? CHUNK : 0,
     trainableNames: parameterSpecs(config).map((p) => p.name).filter((n) => !run.freeze.includes(n)), fusedOptimizer: backend === 'native',
+    fusedHeadNll: backend === 'native',
   });
 }
 

@@ -14,6 +14,7 @@
         "csrc/gather.cc",
         "csrc/copy.cc",
         "csrc/token-nll.cc",
+        "csrc/head-nll.cc",
         "csrc/adamw.cc",
         "csrc/rms-norm.cc",
         "csrc/gated-act.cc"

@@ -67,6 +67,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitGather(env, exports);
   InitCopy(env, exports);
   InitTokenNll(env, exports);
+  InitHeadNll(env, exports);
   InitAdamW(env, exports);
   InitRmsNorm(env, exports);
   InitGatedAct(env, exports);

@@ -12,6 +12,7 @@ void InitTranspose(Napi::Env env, Napi::Object exports);
 void InitGather(Napi::Env env, Napi::Object exports);
 void InitCopy(Napi::Env env, Napi::Object exports);
 void InitTokenNll(Napi::Env env, Napi::Object exports);
+void InitHeadNll(Napi::Env env, Napi::Object exports);
 void InitAdamW(Napi::Env env, Napi::Object exports);
 void InitRmsNorm(Napi::Env env, Napi::Object exports);
 void InitGatedAct(Napi::Env env, Napi::Object exports);

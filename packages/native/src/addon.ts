@@ -21,6 +21,14 @@ export interface NativeAddon {
     z: Float32Array, targets: Int32Array, lse: Float32Array, dNll: Float32Array, dLse: Float32Array, dz: Float32Array,
     rows: number, vocab: number,
   ): void;
+  headNll(
+    x: Float32Array, weight: Float32Array, targets: Int32Array, nll: Float32Array,
+    rows: number, hidden: number, vocab: number, transposed: boolean, softcap: number, chunkRows: number,
+  ): void;
+  headNllGrad(
+    x: Float32Array, weight: Float32Array, targets: Int32Array, dy: Float32Array, dx: Float32Array, dWeight: Float32Array,
+    rows: number, hidden: number, vocab: number, transposed: boolean, softcap: number, chunkRows: number,
+  ): void;
   adamw(
     p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
     lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, decay: number,

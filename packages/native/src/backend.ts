@@ -2,6 +2,8 @@ import {
   ADAMW_UPDATE,
   GATED_ACTIVATION,
   GATED_ACTIVATION_GRAD,
+  HEAD_NLL,
+  HEAD_NLL_GRAD,
   RMS_NORM,
   RMS_NORM_GRAD,
   TOKEN_NLL,
@@ -14,6 +16,7 @@ import { loadAddon, type NativeAddon } from './addon.js';
 import { NATIVE, type KernelContext, type NativeKernel } from './kernels/context.js';
 import { adamwKernel } from './fused/adamw.js';
 import { gatedActGradKernel, gatedActKernel } from './fused/gated-act.js';
+import { headNllGradKernel, headNllKernel } from './fused/head-nll.js';
 import { rmsNormGradKernel, rmsNormKernel } from './fused/rms-norm.js';
 import { tokenNllGradKernel, tokenNllKernel } from './fused/token-nll.js';
 import { concatKernel, padKernel, sliceKernel, splitKernel } from './kernels/copy.js';
@@ -97,6 +100,8 @@ function nativeKernels(addon: NativeAddon): Map<string, NativeKernel> {
   // The kernels of @dft/ops' fused ops (whose gradients @dft/ops registers by these names).
   kernels.set(TOKEN_NLL, tokenNllKernel(ctx));
   kernels.set(TOKEN_NLL_GRAD, tokenNllGradKernel(ctx));
+  kernels.set(HEAD_NLL, headNllKernel(ctx));
+  kernels.set(HEAD_NLL_GRAD, headNllGradKernel(ctx));
   kernels.set(ADAMW_UPDATE, adamwKernel(ctx));
   kernels.set(RMS_NORM, rmsNormKernel(ctx));
   kernels.set(RMS_NORM_GRAD, rmsNormGradKernel(ctx));

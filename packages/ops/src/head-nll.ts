@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasKernels, registerGradientOnce, type CustomGradientFunc } from './kernels.js';
+import { hasKernels, type CustomGradientFunc } from './kernels.js';
 import { oneHotFloat } from './one-hot.js';
 import { TOKEN_NLL, TOKEN_NLL_GRAD } from './token-nll.js';
 
-/*
- * No backend registers these kernels yet, so they are not in OP_KERNELS (the list a backend package implements in
- * full, as native's tests check); every backend runs the composite.
- */
 /** inputs {x [rows, hidden] f32, weight, targets [rows] i32}, attrs {transposed, softcap, chunkRows} → nll [rows] */
 export const HEAD_NLL = 'DftHeadNll';
-/** inputs {x, weight, targets, dy [rows]}, same attrs → [dx, dWeight] */
+/** inputs {x, weight, targets, dy [rows]}, same attrs → [dx, dWeight] (what `chunkedHeadNll`'s backward runs) */
 export const HEAD_NLL_GRAD = 'DftHeadNllGrad';
 
 /** The kernels' attrs. */
@@ -35,18 +31,6 @@ export function headNllShape(x: tf.TensorInfo, weight: tf.TensorInfo, targets: t
   if (!Number.isInteger(attrs.chunkRows) || attrs.chunkRows < 1) throw new Error(`${kernel}: chunkRows must be a positive integer, got ${attrs.chunkRows}`);
   return [rows!, hidden!, (attrs.transposed ? w[0] : w[1])!];
 }
-
-registerGradientOnce({
-  kernelName: HEAD_NLL,
-  inputsToSave: ['x', 'weight', 'targets'],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const [x, weight, targets] = saved;
-    const grads = () => tf.engine().runKernel(HEAD_NLL_GRAD, { x, weight, targets, dy: dy as tf.Tensor }, attrs) as tf.Tensor[];
-    let both: tf.Tensor[] | null = null;
-    const once = () => (both ??= grads());
-    return { x: () => once()[0]!, weight: () => once()[1]!, targets: () => tf.zeros(targets!.shape) };
-  },
-});
 
 /** A linear LM head as data: `logits = x · weight` (+ soft-cap), what the chunked losses project with. */
 export interface HeadProjection {
@@ -97,7 +81,30 @@ export function chunkedHeadNll(x: tf.Tensor2D, targets: tf.Tensor1D, head: HeadP
   headNllShape(x, head.weight, targets, attrs, HEAD_NLL);
   // A frozen head never needs the weight's gradient, which the kernel pair always computes: it runs the composite.
   if (head.frozen || !hasKernels([HEAD_NLL, HEAD_NLL_GRAD])) return chunkedHeadNllComposite(x, targets, head, chunkRows);
-  return tf.engine().runKernel(HEAD_NLL, { x, weight: head.weight, targets }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor1D;
+  return headNllKernels(x, targets, head.weight, attrs);
+}
+
+/**
+ * The kernel pair as one differentiable op: `DftHeadNll` forward, `DftHeadNllGrad` (both gradients in one call)
+ * backward. The weight reaches the backward through this closure, as in the composite, not as a saved input: tfjs
+ * saves an input as a clone, and a clone of the weight counts its full size in `tf.memory()` (and a step's
+ * `peakBytes`) although it shares the buffer.
+ */
+function headNllKernels(x: tf.Tensor2D, targets: tf.Tensor1D, weight: tf.Tensor2D, attrs: HeadNllAttrs): tf.Tensor1D {
+  const named = attrs as unknown as tf.NamedAttrMap;
+  const op = tf.customGrad(((xs: tf.Tensor2D, ts: tf.Tensor1D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([xs, ts]);
+    return {
+      value: tf.engine().runKernel(HEAD_NLL, { x: xs, weight: w, targets: ts }, named) as tf.Tensor1D,
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [xSaved, tSaved] = saved as [tf.Tensor2D, tf.Tensor1D];
+        const [dx, dWeight] = tf.engine().runKernel(HEAD_NLL_GRAD, { x: xSaved, weight, targets: tSaved, dy }, named) as tf.Tensor[];
+        // Targets are data: a zero gradient (tfjs wants float32 ones).
+        return [dx!, tf.zeros(tSaved.shape), dWeight!];
+      },
+    };
+  }) as unknown as CustomGradientFunc);
+  return op(x, targets, weight) as tf.Tensor1D;
 }
 
 /** The tfjs-op composition of the kernel pair, chunked as described at `chunkedHeadNll` (every backend without them). */

@@ -64,6 +64,7 @@ export const planCommand: Command = {
       zeroStage: c.zeroStage,
       detachTeacher: c.detachTeacher,
       fusedOptimizer: c.backend === 'native',
+      fusedHeadNll: c.backend === 'native',
     });
     const settings = { method: c.method, microBatchPerRank: perRankBatch, seqLen: c.maxLength, workers: c.workers, zeroStage: c.workers > 1 ? c.zeroStage : 0, gradientCheckpointing: c.gradientCheckpointing };
     process.stdout.write(values.json ? JSON.stringify({ ...plan, settings }, null, 2) + '\n' : table(plan, c, perRankBatch) + '\n');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CausalLM, initialParameters, parameterSpecs, parseConfig, planMemory, selectBackend, Trainer, withPeakBytes, type ModelConfig } from '@dft/core';
+import { availableBackends, CausalLM, initialParameters, parameterSpecs, parseConfig, planMemory, selectBackend, Trainer, withPeakBytes, type ModelConfig } from '@dft/core';
 import { dftObjective, type DftBatch } from '@dft/losses';
 
 /**
@@ -82,5 +82,28 @@ describe('dft plan predicts the measured peak of a training step (≤ 15 %)', ()
     expect(Math.abs(plan.perRank.total - measured.step) / measured.step).toBeLessThanOrEqual(0.15);
     const { weights, gradients, optimizer, activations } = plan.perRank;
     expect(Math.abs(weights + gradients + optimizer + activations - measured.backward) / measured.backward).toBeLessThanOrEqual(0.15);
+  });
+
+  it.skipIf(!availableBackends().includes('native'))('native: with fusedHeadNll the backward of a head-dominated step (vocab 40k, chunks of 16) is one weight gradient, no chunk logits', async () => {
+    const config = parseConfig({ ...GEMMA, vocab_size: 40000, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_key_value_heads: 1 });
+    const [B, T] = [2, 48];
+    await selectBackend({ prefer: 'native', log: null });
+    try {
+      const model = new CausalLM(config, initialParameters(config, 1));
+      const batch = group(config, B, T, 1);
+      const objective = dftObjective({ method: 'tft', lossChunkTokens: 16 });
+      const measured = await withPeakBytes(() => tf.variableGrads(() => objective(model, { tft: batch, lc: batch, et: batch }).loss, [...model.params.values()]));
+      tf.dispose([measured.result.value, ...Object.values(measured.result.grads), ...Object.values(batch)]);
+      model.dispose();
+      const backward = (fusedHeadNll: boolean) => {
+        const p = planMemory(config, { method: 'tft', microBatch: B, seqLen: T, lossChunkTokens: 16, fusedHeadNll }).perRank;
+        return p.weights + p.gradients + p.activations;
+      };
+      expect(Math.abs(backward(true) - measured.peakBytes) / measured.peakBytes).toBeLessThanOrEqual(0.15);
+      // The composite's chunk logits and running sum of the weight gradient would about double it.
+      expect(backward(false) / measured.peakBytes).toBeGreaterThan(1.5);
+    } finally {
+      await selectBackend({ prefer: 'cpu', log: null });
+    }
   });
 });

@@ -31,6 +31,12 @@ export interface PlanSettings {
   detachTeacher?: boolean;
   /** AdamW as one in-place kernel per parameter (the native backend); otherwise ~14 elementwise ops, each a copy. */
   fusedOptimizer?: boolean;
+  /**
+   * A trained head's chunked LM-head NLL as one kernel pair (the native backend): each chunk's logits live in the
+   * addon's own scratch memory (chunk tokens × vocabulary floats of RSS), not in tfjs tensors, so tfjs's counts and
+   * this plan leave them out; the weight gradient is one tensor the chunks accumulate into, not a running sum.
+   */
+  fusedHeadNll?: boolean;
 }
 
 /** Bytes per rank; every number is float32 tensor bytes as tfjs counts them (`peakBytes` in the training log). */
@@ -193,8 +199,11 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
       if (chunked) {
         // One chunk's logits, softmax, one-hot, difference, scaled (and the soft-cap's derivative); for a trained
         // head, the chunk's term of the weight gradient and the running sum over chunks (old sum, term, new sum).
+        // With the fused kernels, a trained head's backward holds the one weight gradient only (frozen heads keep
+        // the composite).
         const sums = Math.min(Math.ceil(N / chunk), 3);
-        at((c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (trained ? sums * sizeOf.get(headWeight)! : 0));
+        if (trained && s.fusedHeadNll) at(sizeOf.get(headWeight)!);
+        else at((c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (trained ? sums * sizeOf.get(headWeight)! : 0));
       } else {
         // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of
         // the tape: its four logits-sized tensors live until the backward ends.
