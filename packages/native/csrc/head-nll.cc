@@ -65,8 +65,8 @@ std::unique_ptr<float[]> Scratch(const Napi::Env& env, const Head& h, const char
   const size_t n = h.ChunkCapacity() * h.vocab;
   float* p = new (std::nothrow) float[n];
   if (!p) {
-    throw Napi::RangeError::New(env, std::string(fn) + ": cannot allocate the logits scratch of " + std::to_string(h.ChunkCapacity()) +
-                                         " × " + std::to_string(h.vocab) + " floats (lower chunkRows)");
+    throw Napi::Error::New(env, std::string(fn) + ": cannot allocate the logits scratch of " + std::to_string(h.ChunkCapacity()) +
+                                    " × " + std::to_string(h.vocab) + " floats (lower chunkRows)");
   }
   return std::unique_ptr<float[]>(p);
 }
