@@ -46,3 +46,4 @@ export { isEvalRow, runTraining, type EvalLogRow, type LogEntry, type LogRow, ty
 export { EventFileWriter, readEventFile, type EventFileOptions } from './train/tensorboard/event-file.js';
 export { NonFiniteLossError, Trainer, type LossFn, type LossOutput, type MicroBatch, type StepStats, type TrainerOptions, type ZeroStage } from './train/trainer.js';
 export { listCheckpoints, readTrainerState, resolveCheckpoint, restoreOptimizer, saveTrainingCheckpoint, type TrainerState } from './train/training-checkpoint.js';
+export { variableGrads } from './train/variable-grads.js';

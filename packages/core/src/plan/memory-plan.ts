@@ -173,15 +173,27 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
   // A chunked loss keeps the normed hidden states only (its head is data); a whole one every tensor of the head.
   const headKept = (p: Pass) => (p.head === 'none' ? 0 : chunked ? 3 * N * D + 3 * N + 2 * N * D : headElements(c, N));
   const kept = (p: Pass) => embedElements(p) + (checkpointing ? p.layers * 2 * N * D : p.layers * layer) + headKept(p);
+  // One chunk of a chunked loss: its logits and log-sum-exp (and the soft-cap); in the backward also the softmax,
+  // one-hot, difference and scaling (and the soft-cap's derivative).
+  const chunkScratch = (backward: boolean) => (backward ? (c.finalLogitSoftcapping ? 9 : 6) : c.finalLogitSoftcapping ? 5 : 3) * chunk * V;
 
+  // Forward: each pass's tensors stay while it runs; when it ends, what its ops saved for the backward stays (`kept`)
+  // and the rest goes. Beyond what it keeps, a pass holds for a while the outputs no op saved (about three quarters
+  // of a layer's elements per layer run whole; one layer's, within a recomputed layer's forward) or its loss's
+  // forward (a whole cross-entropy: ~6.5 logits-sized tensors; a chunked one: one chunk's, as in its backward).
+  const lossForward = (p: Pass) => (p.head === 'none' ? 0 : chunked ? chunkScratch(false) : 6.5 * N * V);
+  const layersForward = (p: Pass) => (checkpointing ? (p.layers > 0 ? 0.8 * layer : 0) : 0.75 * p.layers * layer);
   let live = sharedEmbed;
-  let gradOnly = 0;
-  for (const p of all) {
-    if (p.grad) live += kept(p);
-    else gradOnly = Math.max(gradOnly, kept(p)); // a pass without gradient frees its tensors when it ends
-  }
-  let peak = live + gradOnly;
+  let peak = live;
   const at = (scratch: number) => (peak = Math.max(peak, live + scratch));
+  for (const p of all) {
+    at(kept(p) + Math.max(lossForward(p), layersForward(p)));
+    if (p.grad) live += kept(p); // a pass without gradient frees its tensors when it ends
+  }
+  // Backward (core's `variableGrads`, as PyTorch's): passes last to first; in each, the head's loss, the layers from
+  // the top, the embedding lookup; the shared lookup after them all. An op's saved tensors go once its gradients
+  // are out, and so do the gradients of its outputs; a parameter's gradient is one running sum (while adding a
+  // term: the sum, the term and the new sum).
   const reads = new Map<string, number>();
   let gradients = 0;
   const parameterGradient = (name: string) => {
@@ -189,46 +201,42 @@ function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolea
     const k = (reads.get(name) ?? 0) + 1;
     reads.set(name, k);
     at(k > 1 ? 2 * size : size);
-    live += size;
-    gradients += size;
+    if (k === 1) {
+      live += size;
+      gradients += size;
+    }
   };
   for (const p of [...all].reverse()) {
     if (!p.grad) continue;
     if (p.head !== 'none') {
       const trained = p.head === 'final';
       if (chunked) {
-        // One chunk's logits, softmax, one-hot, difference, scaled (and the soft-cap's derivative); for a trained
-        // head, the chunk's term of the weight gradient and the running sum over chunks (old sum, term, new sum).
-        // With the fused kernels, a trained head's backward holds the one weight gradient only (frozen heads keep
-        // the composite).
+        // For a trained head, the chunk's term of the weight gradient and the running sum over chunks (old sum,
+        // term, new sum); with the fused kernels the one weight gradient only (frozen heads keep the composite).
         const sums = Math.min(Math.ceil(N / chunk), 3);
         if (trained && s.fusedHeadNll) at(sizeOf.get(headWeight)!);
-        else at((c.finalLogitSoftcapping ? 9 : 6) * chunk * V + (trained ? sums * sizeOf.get(headWeight)! : 0));
+        else at(chunkScratch(true) + (trained ? sums * sizeOf.get(headWeight)! : 0));
       } else {
-        // The cross-entropy's backward (softmax, one-hot, difference, scaled) runs outside the per-input scopes of
-        // the tape: its four logits-sized tensors live until the backward ends.
-        live += 4 * N * V;
+        // The cross-entropy's backward: softmax, one-hot, difference, scaled.
+        at(4 * N * V);
       }
-      live += headKept(p);
+      live -= headKept(p);
       parameterGradient('model.norm.weight');
       if (trained) parameterGradient(headWeight);
     }
     for (let i = p.layers - 1; i >= 0; i--) {
       const names = specs.filter((q) => q.name.startsWith(`model.layers.${i}.`)).map((q) => q.name);
-      if (checkpointing) {
-        // The replay of the layer and its backward (each as large as the layer's forward) with its gradients.
-        at(2 * layer + names.reduce((n, name) => n + sizeOf.get(name)!, 0));
-        live += 2 * N * D;
-      } else {
-        live += layer;
-      }
+      // A recomputed layer: its replay and that replay's backward (tfjs's own, which frees at its end), with its
+      // gradients; a whole layer: its saved tensors go as its gradients come.
+      if (checkpointing) at(2 * layer + names.reduce((n, name) => n + sizeOf.get(name)!, 0));
+      live -= checkpointing ? 2 * N * D : layer;
       for (const name of names) parameterGradient(name);
     }
-    live += embedElements(p);
+    live -= embedElements(p);
     if (!shares(p)) parameterGradient('model.embed_tokens.weight');
   }
   if (sharedLookup) {
-    live += sharedEmbed;
+    live -= sharedEmbed;
     parameterGradient('model.embed_tokens.weight');
   }
   return { peak, gradients, logits: all.some((p) => p.head !== 'none') ? 2 * chunk * V : 0 };

@@ -7,6 +7,7 @@ import { AdamW } from './adamw.js';
 import { clipByGlobalNorm, globalNorm, trainableNames } from './grad-utils.js';
 import { withPeakBytes } from './peak-bytes.js';
 import { learningRate, type ScheduleAnchor, type ScheduleKind } from './lr-schedule.js';
+import { variableGrads } from './variable-grads.js';
 
 /** What a loss function returns for one micro-batch: the scalar to minimise and named parts to log. */
 export interface LossOutput {
@@ -170,7 +171,7 @@ export class Trainer<B> {
       for (const { batch, weight } of micro) {
         const share = weight / total;
         let kept: Record<string, tf.Scalar> = {};
-        const { value, grads } = tf.variableGrads(() => {
+        const { value, grads } = variableGrads(() => {
           const out = this.lossFn(this.model, batch);
           kept = Object.fromEntries(Object.entries(out.terms ?? {}).map(([k, t]) => [k, tf.keep(t)]));
           return tf.mul(out.loss, share) as tf.Scalar;
