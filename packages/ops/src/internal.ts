@@ -5,3 +5,4 @@
 export type { CustomGradientFunc } from './kernels.js';
 export { oneHotFloat } from './one-hot.js';
 export { frozenMatMul, isFrozenVariable } from './frozen-matmul.js';
+export { ADAMW_BLOCK_ELEMENTS } from './adamw-update.js';

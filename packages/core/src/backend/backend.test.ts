@@ -33,6 +33,45 @@ describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('kernel fixes and gradie
     expect(r.other).toEqual(r.cpu);
   });
 
+  it('Slice of rows, of a window, of int32 and of nothing agrees with cpu (hand-computed)', async () => {
+    const r = await onBoth(backend, () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+        const rows = tf.slice(x, [1], [2]);
+        return [rows, tf.slice(x, [1, 1], [2, 2]), tf.slice(tf.cast(x, 'int32'), [2], [-1]), tf.slice(x, [4], [0])].map((t) => ({
+          shape: t.shape,
+          dtype: t.dtype,
+          values: Array.from(t.dataSync()),
+        }));
+      }),
+    );
+    expect(r.cpu).toEqual([
+      { shape: [2, 3], dtype: 'float32', values: [3, 4, 5, 6, 7, 8] },
+      { shape: [2, 2], dtype: 'float32', values: [4, 5, 7, 8] },
+      { shape: [2, 3], dtype: 'int32', values: [6, 7, 8, 9, 10, 11] },
+      { shape: [0, 3], dtype: 'float32', values: [] },
+    ]);
+    expect(r.other).toEqual(r.cpu);
+  });
+
+  it.runIf(backend === 'wasm')('Slice of whole rows on wasm reads nothing out of the heap into JavaScript', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor2d([[0, 1], [2, 3], [4, 5]]);
+    const b = tf.backend() as unknown as { readSync: (...a: unknown[]) => unknown };
+    const readSync = b.readSync;
+    let reads = 0;
+    b.readSync = (...a) => (reads++, readSync.apply(b, a));
+    try {
+      const rows = tf.slice(x, [1], [2]);
+      expect(reads).toBe(0);
+      expect(Array.from(rows.dataSync())).toEqual([2, 3, 4, 5]);
+      rows.dispose();
+    } finally {
+      b.readSync = readSync;
+      x.dispose();
+    }
+  });
+
   it('the gradient of gather (embedding lookup) agrees with cpu and with counting', async () => {
     const ids = [3, 1, 3, 0, 3];
     const r = await onBoth(backend, () =>

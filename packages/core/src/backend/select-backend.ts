@@ -7,6 +7,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backendPackage } from './backend-packages.js';
 import { registerBatchMatMulGrad } from './batch-mat-mul-grad.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
+import { registerWasmSlice } from './wasm-slice.js';
 import { findTfjsNode } from './tensorflow/location.js';
 import { startTensorflow, TENSORFLOW_HINT } from './tensorflow/start.js';
 
@@ -24,8 +25,8 @@ const require = createRequire(import.meta.url);
 let fixesRegistered = false;
 
 /**
- * The two tfjs defaults replaced on every backend (docs/design.md, "Backends, ops and kernels"): linear
- * UnsortedSegmentSum on cpu/wasm and a transpose-free BatchMatMul gradient.
+ * The tfjs defaults replaced (docs/design.md, "Backends, ops and kernels"): linear UnsortedSegmentSum on cpu/wasm,
+ * a transpose-free BatchMatMul gradient, and a wasm Slice that copies only the slice.
  */
 function registerFixes(): void {
   if (fixesRegistered) return;
@@ -34,6 +35,7 @@ function registerFixes(): void {
   registerUnsortedSegmentSum('native');
   registerUnsortedSegmentSum('wasm');
   registerBatchMatMulGrad();
+  registerWasmSlice();
 }
 
 function wasmDir(): string {

@@ -1,3 +1,4 @@
+import { ADAMW_BLOCK_ELEMENTS } from '@dft/ops/internal';
 import { parameterSpecs, type ModelConfig } from '../model/config.js';
 
 /** What a training step runs, as far as memory goes (the settings `dft train` resolves). */
@@ -29,7 +30,7 @@ export interface PlanSettings {
   zeroStage?: 0 | 1 | 2;
   /** The dft-feature teacher pass without gradient (default true). */
   detachTeacher?: boolean;
-  /** AdamW as one in-place kernel per parameter (the native backend); otherwise ~14 elementwise ops, each a copy. */
+  /** AdamW as one in-place kernel per parameter (the native backend); otherwise tfjs ops over blocks of rows. */
   fusedOptimizer?: boolean;
   /**
    * A trained head's chunked LM-head NLL as one kernel pair (the native backend): each chunk's logits live in the
@@ -269,7 +270,9 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   // AdamW's scratch is that of the largest parameter it updates (bounded by the trainable total when only a count is known).
   const largest = Math.min(Math.max(...trainableSizes.map((p) => p.size)), trainable);
   const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
-  const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer ? 2 : 14);
+  // The composite AdamW (@dft/ops `adamwUpdateComposite`) works in blocks of rows: ≤ 2 × the parameter's scratch when it
+  // spans several blocks, ≤ 3 × when it is one.
+  const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer || largest > ADAMW_BLOCK_ELEMENTS ? 2 : 3);
   const backward = weights + gradients + optimizer + activations;
   return {
     perRank: { weights, gradients, optimizer, activations, logitsChunk: F32 * run.logits, update, total: Math.max(backward, update) },

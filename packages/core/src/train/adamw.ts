@@ -43,7 +43,7 @@ interface Moments {
  * AdamW with decoupled weight decay and bias correction, as `torch.optim.AdamW`:
  * p ← p·(1 − lr·wd); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − lr·m̂/(√v̂ + ε).
  * Each parameter's step is @dft/ops' `adamwUpdate`: one fused kernel where the backend registers `DftAdamW`, tfjs
- * ops elsewhere.
+ * ops elsewhere (over blocks of rows: scratch ≤ 2 × the parameter, 3 × when it is one block).
  */
 export class AdamW {
   readonly beta1: number;
