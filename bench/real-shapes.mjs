@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Real shapes (not CI): one DFT-logits step (TFT + logit-lens losses at two layers, micro-batch 1 × 128 tokens) of a
+// Real shapes (not CI): one DFT-logits step (TFT + logit-lens losses at two layers, micro-batch 1 × 512 tokens) of a
 // Gemma-2-2B-shaped model (hidden 2304, vocabulary 256,000, 8 query / 4 kv heads of 256, tied embedding, soft-caps)
 // with 2 layers and of a LLaMA-2-7B-shaped model with 1 layer, trained on this CPU with gradient checkpointing and
 // LM-head loss chunks of 16 tokens. Each run is its own process (its peak RSS is its own) and trains two steps: the
@@ -9,7 +9,7 @@
 // machine holds). A run whose plan does not fit in the memory available now (MemAvailable, with a 15 % margin) is
 // not started: its row says so. The Gemma shape is also run with its tied embedding frozen (the layers train).
 //
-//   pnpm build && node bench/real-shapes.mjs [--backend native]
+//   pnpm build && node bench/real-shapes.mjs [--backend native] [--runs 0,1,2]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,14 +25,16 @@ const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const backend = opt('backend', 'native');
 const GB = 1e9;
-const [B, T, CHUNK] = [1, 128, 16];
+const [B, T, CHUNK] = [1, 512, 16];
 const EMBED = 'model.embed_tokens.weight';
 
 const RUNS = [
   { name: 'gemma-2-2b', layers: 2, lcLayer: 1, etLayer: 2, freeze: [] },
-  { name: 'gemma-2-2b', layers: 2, lcLayer: 1, etLayer: 2, freeze: [EMBED] },
   { name: 'llama-2-7b', layers: 1, lcLayer: 0, etLayer: 1, freeze: [] },
+  { name: 'gemma-2-2b', layers: 2, lcLayer: 1, etLayer: 2, freeze: [EMBED] },
 ];
+// `--runs 0,1` runs some of them (the frozen-embedding row is optional).
+const only = opt('runs', null)?.split(',').map(Number);
 
 function configOf(run) {
   const raw = JSON.parse(readFileSync(join(root, 'examples/shapes', run.name, 'config.json'), 'utf8'));
@@ -84,6 +86,7 @@ if (args.includes('--run')) {
 } else {
   const rows = [];
   for (const [i, run] of RUNS.entries()) {
+    if (only && !only.includes(i)) continue;
     const plan = planOf(run, true).perRank;
     const without = planOf(run, false).perRank;
     const available = memAvailable();

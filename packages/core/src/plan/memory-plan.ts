@@ -271,8 +271,10 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const largest = Math.min(Math.max(...trainableSizes.map((p) => p.size)), trainable);
   const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
   // The composite AdamW (@dft/ops `adamwUpdateComposite`) works in blocks of rows: ≤ 2 × the parameter's scratch when it
-  // spans several blocks, ≤ 3 × when it is one.
-  const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer || largest > ADAMW_BLOCK_ELEMENTS ? 2 : 3);
+  // spans several blocks, ≤ 3 × when it is one. The fused kernel writes in place, but its three outputs (parameter
+  // and moments, sharing the inputs' storage) are tensors tfjs counts until they are assigned: 3 × (measured on the
+  // native backend, bench/real-shapes.mjs).
+  const update = weights + summed + optimizer + F32 * largest * (s.fusedOptimizer || largest <= ADAMW_BLOCK_ELEMENTS ? 3 : 2);
   const backward = weights + gradients + optimizer + activations;
   return {
     perRank: { weights, gradients, optimizer, activations, logitsChunk: F32 * run.logits, update, total: Math.max(backward, update) },
