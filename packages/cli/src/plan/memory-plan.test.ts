@@ -8,7 +8,7 @@ import { dftObjective, type DftBatch } from '@dft/losses';
  * `peakBytes` the trainer measures (the second step, with the AdamW moments allocated), for a LLaMA-shaped and a
  * Gemma-2-shaped model (tied head, soft-capping, GeLU, GQA), gradient checkpointing off and on × whole LM-head losses
  * and chunks of 16 tokens. The backward phase is checked on its own too (weights, gradients, moments and activations
- * against the peak of one objective's `variableGrads`), since with both savings on the step's peak is the update's.
+ * against the peak of one objective's `variableGrads`), since the step's peak may be the update phase's.
  * Both sides count tensor bytes as tfjs does (a clone counts again though it shares its buffer).
  */
 const LLAMA = { model_type: 'llama', vocab_size: 3000, hidden_size: 64, intermediate_size: 172, num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256 };
