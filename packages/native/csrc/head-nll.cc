@@ -84,6 +84,19 @@ void SoftCapRow(float* z, size_t n, float cap) {
   for (size_t i = 0; i < n; i++) z[i] = cap * std::tanh(z[i] * inv);
 }
 
+/** One chunk's logits, soft-capped, handed row by row to `fn(r, row)` (r: the row of x), rows in parallel. */
+template <typename Fn>
+void ForEachLogitRow(const Head& h, size_t r0, size_t n, float* z, Fn fn) {
+  ChunkLogits(h, r0, n, z);
+  ParallelFor(n, h.RowGrain(), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; i++) {
+      float* row = z + i * h.vocab;
+      if (h.softcap > 0) SoftCapRow(row, h.vocab, h.softcap);
+      fn(r0 + i, row);
+    }
+  });
+}
+
 /** headNll(x, weight, targets, nll, rows, hidden, vocab, transposed, softcap, chunkRows) */
 Napi::Value HeadNll(const Napi::CallbackInfo& info) {
   Args args(info, "headNll");
@@ -95,14 +108,7 @@ Napi::Value HeadNll(const Napi::CallbackInfo& info) {
   const std::unique_ptr<float[]> z = Scratch(args.Env(), h, "headNll");
   for (size_t r0 = 0; r0 < h.rows; r0 += h.chunk_rows) {
     const size_t n = std::min(h.chunk_rows, h.rows - r0);
-    ChunkLogits(h, r0, n, z.get());
-    ParallelFor(n, h.RowGrain(), [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; i++) {
-        float* row = z.get() + i * h.vocab;
-        if (h.softcap > 0) SoftCapRow(row, h.vocab, h.softcap);
-        nll.data[r0 + i] = RowLogSumExp(row, h.vocab) - row[h.targets[r0 + i]];
-      }
-    });
+    ForEachLogitRow(h, r0, n, z.get(), [&](size_t r, const float* row) { nll.data[r] = RowLogSumExp(row, h.vocab) - row[h.targets[r]]; });
   }
   return args.Env().Undefined();
 }
@@ -122,20 +128,15 @@ Napi::Value HeadNllGrad(const Napi::CallbackInfo& info) {
   const float cap = h.softcap;
   for (size_t r0 = 0; r0 < h.rows; r0 += h.chunk_rows) {
     const size_t n = std::min(h.chunk_rows, h.rows - r0);
-    ChunkLogits(h, r0, n, z.get());
     // z → dz in place: (softmax − onehot)·dy, times d(cap·tanh(u/cap))/du = 1 − (z/cap)² with a soft-cap.
-    ParallelFor(n, h.RowGrain(), [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; i++) {
-        float* row = z.get() + i * h.vocab;
-        const size_t r = r0 + i;
-        const float d = dy.data[r];
-        if (cap > 0) {
-          SoftCapRow(row, h.vocab, cap);
-          const float inv = 1.0f / cap;
-          RowNllGrad(row, row, h.vocab, RowLogSumExp(row, h.vocab), h.targets[r], d, d, [inv](float v) { return 1.0f - (v * inv) * (v * inv); });
-        } else {
-          RowNllGrad(row, row, h.vocab, RowLogSumExp(row, h.vocab), h.targets[r], d, d, [](float) { return 1.0f; });
-        }
+    ForEachLogitRow(h, r0, n, z.get(), [&](size_t r, float* row) {
+      const float d = dy.data[r];
+      const float lse = RowLogSumExp(row, h.vocab);
+      if (cap > 0) {
+        const float inv = 1.0f / cap;
+        RowNllGrad(row, row, h.vocab, lse, h.targets[r], d, d, [inv](float v) { return 1.0f - (v * inv) * (v * inv); });
+      } else {
+        RowNllGrad(row, row, h.vocab, lse, h.targets[r], d, d, [](float) { return 1.0f; });
       }
     });
     const int rows = static_cast<int>(n);
