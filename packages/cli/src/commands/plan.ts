@@ -15,7 +15,7 @@ function table(plan: MemoryPlan, c: TrainingConfig, perRankBatch: number): strin
   return [
     `dft plan: ${c.method}, ${plan.parameters.toLocaleString('en')} parameters (${plan.trainableParameters.toLocaleString('en')} trainable), per rank: ${perRankBatch} × ${c.maxLength} tokens per forward pass, ${c.workers} worker(s), ZeRO-${stage}`,
     row('weights', p.weights),
-    row('gradients', p.gradients, 'every use of a parameter in the backward; + the running sum when accumulating'),
+    row('gradients', p.gradients, 'one running sum per trained parameter; + the micro-batches\' sum when accumulating'),
     row('optimizer state (AdamW moments)', p.optimizer, stage > 0 ? `1/${c.workers} of the moments (ZeRO-${stage})` : ''),
     row('activations', p.activations, c.gradientCheckpointing ? 'gradient checkpointing on' : 'gradient checkpointing off'),
     row('  with gradient checkpointing', plan.activationsWithCheckpointing),

@@ -73,8 +73,8 @@ const LOGITS_CHUNK_ELEMENTS = 2 ** 24;
  * kernels: each norm is square/mean/add/rsqrt/mul/mul; each linear a reshape, a product and a reshape, and tfjs
  * counts a reshape's bytes like any tensor's; rotary embedding split/neg/concat/mul/mul/add; attention scores
  * [heads, T, T] scaled, soft-capped (Gemma-2), biased and soft-maxed, each kept twice: as an op's output and as the
- * input the next op saves for its gradient, a clone tfjs counts like any tensor). tfjs keeps every one of them until
- * the backward pass ends, and the backward keeps a gradient of each as large as it.
+ * input the next op saves for its gradient, a clone tfjs counts like any tensor): about what a layer run whole leaves
+ * for the backward, as measured on the cpu backend.
  */
 function layerElements(c: ModelConfig, B: number, T: number): number {
   const N = B * T;
@@ -137,17 +137,15 @@ function passes(s: PlanSettings, L: number): Pass[] {
 }
 
 /**
- * The backward pass of one micro-batch as tfjs runs it, replayed event by event over tensor elements. Every tensor
- * the forward keeps stays alive until the backward ends, and so does every gradient the backward produces (tfjs frees
- * them all at its end), so the live total only grows, except for the scratch of a phase: a recomputed layer (its
- * replay and that replay's own backward, freed once the layer's gradients are out) or one chunk of a chunked loss.
- * The passes are differentiated last to first; in each, the head's loss, then the layers from the top, then its
- * embedding lookup (or, when the passes share one lookup, that lookup after them all). A parameter read by several passes gets one gradient per read: tfjs keeps each, plus a running
- * sum that replaces the previous one (while adding, the old sum, the new term and the new sum are alive at once).
- * The peak is the largest live total at any event. Counted as tfjs counts (`peakBytes`): a saved input is a clone,
- * which tfjs counts as a tensor of its own though it shares the buffer.
+ * One micro-batch's forward and backward, replayed event by event over tensor elements: the forward's passes in order
+ * (each holding its own tensors while it runs and keeping what its ops saved), then the backward as core's
+ * `variableGrads` runs it, freeing each op's saved tensors and its outputs' gradients once its gradients are out and
+ * keeping one running gradient per parameter. The passes are differentiated last to first; in each, the head's loss,
+ * then the layers from the top, then its embedding lookup (or, when the passes share one lookup, that lookup after
+ * them all). The peak is the largest live total at any event. Counted as tfjs counts (`peakBytes`): a saved input is a
+ * clone, which tfjs counts as a tensor of its own though it shares the buffer.
  */
-function backwardElements(c: ModelConfig, s: PlanSettings, checkpointing: boolean): { peak: number; gradients: number; logits: number } {
+function stepElements(c: ModelConfig, s: PlanSettings, checkpointing: boolean): { peak: number; gradients: number; logits: number } {
   const N = s.microBatch * s.seqLen;
   const D = c.hiddenSize;
   const V = c.vocabSize;
@@ -256,8 +254,8 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const trainable = s.trainableNames ? trainableSizes.reduce((n, p) => n + p.size, 0) : s.trainableParams ?? parameters;
   const weights = F32 * parameters;
   const checkpointing = s.gradientCheckpointing ?? false;
-  const run = backwardElements(c, s, checkpointing);
-  const other = backwardElements(c, s, !checkpointing);
+  const run = stepElements(c, s, checkpointing);
+  const other = stepElements(c, s, !checkpointing);
   // The gradients of one micro-batch's backward (every read of a parameter), and the running sum when micro-batches
   // accumulate. The backward produces every gradient before the reduction, so ZeRO-2's reduce-scatter frees them
   // only after the peak.
