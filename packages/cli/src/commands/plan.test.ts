@@ -38,6 +38,9 @@ describe('dft plan', () => {
     expect(zero0.perRank.optimizer).toBe(8 * zero0.parameters);
     const single = await plan();
     expect(zero0.perRank.activations).toBe(single.perRank.activations);
+    // Stage 2: after the reduce-scatter a rank updates with its half of the summed gradients.
+    const zero2 = await plan('--workers', '2', '--global-batch', '4', '--zero-stage', '2');
+    expect(zero1.perRank.update - zero2.perRank.update).toBe(4 * (zero0.parameters - Math.ceil(zero0.parameters / 2)));
   });
 
   it('prints a table naming each part; bad settings are usage errors naming the flag', async () => {

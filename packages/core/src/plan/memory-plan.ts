@@ -267,7 +267,8 @@ export function planMemory(c: ModelConfig, s: PlanSettings): MemoryPlan {
   const activations = activationsOf(run);
   // AdamW's scratch is that of the largest parameter it updates (bounded by the trainable total when only a count is known).
   const largest = Math.min(Math.max(...trainableSizes.map((p) => p.size)), trainable);
-  const summed = F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
+  // ZeRO-2 reduce-scatters the summed gradients before the update: a rank then holds its slices only.
+  const summed = stage === 2 ? F32 * Math.ceil(trainable / workers) : F32 * trainable * ((s.accumulation ?? 1) > 1 ? 2 : 1);
   // The composite AdamW (@dft/ops `adamwUpdateComposite`) works in blocks of rows: ≤ 2 × the parameter's scratch when it
   // spans several blocks, ≤ 3 × when it is one. The fused kernel writes in place, but its three outputs (parameter
   // and moments, sharing the inputs' storage) are tensors tfjs counts until they are assigned: 3 × (measured on the
